@@ -1,0 +1,13 @@
+"""The `dora` command line: one entry point, each command group in its own module."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """DORA metrics from GitHub and PagerDuty: extract, define, keep, publish."""
+
+
+# Command groups register themselves here, one line each (keep this list short and sorted).
