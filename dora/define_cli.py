@@ -1,0 +1,121 @@
+"""`dora define`: add, list, remove and check deployment/incident definitions from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from dora import definitions
+from dora.home import Home
+
+
+class _FilterOptionsCommand(click.Command):
+    """A command whose `--<filter>` options are the filter columns of the definition file, read at run time.
+
+    Reading them when the command runs (not at import) means the options always follow the
+    seeds in DORA_DEFINITIONS_DIR and definition_methods.csv, never a copy in this module.
+    """
+
+    def __init__(self, kind: str, **kwargs):
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        header, _ = definitions.read_definitions(definitions.definitions_dir(), self.kind)
+        filter_options = [click.Option([f"--{column}"], default="", metavar="GLOB",
+                                       help=f"pattern for {column} (`!` negates, empty = any)")
+                          for column in header if column not in (definitions.ID_COLUMN, definitions.METHOD_COLUMN)]
+        help_option = self.get_help_option(ctx)
+        return [*self.params, *filter_options, *([help_option] if help_option else [])]
+
+
+def _describe(row: dict[str, str]) -> str:
+    filters = ", ".join(f"{column}={value!r}" for column, value in row.items()
+                        if value and column not in (definitions.ID_COLUMN, definitions.METHOD_COLUMN))
+    return f"{row[definitions.ID_COLUMN]}: method={row[definitions.METHOD_COLUMN]}" + (f", {filters}" if filters else "")
+
+
+_OPTION_OF = {definitions.ID_COLUMN: "id"}
+
+
+def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, str]) -> None:
+    directory = definitions.definitions_dir()
+    try:
+        row = definitions.add_definition(directory, kind, method, filters, definition_id)
+    except definitions.DefinitionRejected as rejected:
+        raise click.ClickException("\n".join(f"--{_OPTION_OF.get(column, column)}: {message}"
+                                              for column, message in rejected.problems)) from None
+    catalog = definitions.load_catalog(directory)
+    click.echo(f"added {kind} definition {_describe(row)}")
+    applied = definitions.effective_filters(kind, row, catalog)
+    defaults = {name: pattern for name, pattern in applied.items() if not row.get(name)}
+    if defaults:
+        click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
+    home = Home.from_env()
+    result = definitions.preview(home.published, kind, row, catalog)
+    if result is None:
+        click.echo(f"preview: nothing published yet ({home.published}); run the pipeline to see matches")
+    else:
+        click.echo(f"preview: matches {result.matched} of {result.candidates} {row['method']} records "
+                   f"in the published {kind} history")
+
+
+def _kind_command(kind: str, example: str) -> click.Command:
+    def callback(method: str, definition_id: str | None, **filters: str) -> None:
+        _add(kind, method, definition_id, filters)
+
+    return _FilterOptionsCommand(
+        kind, name=kind, callback=callback,
+        help=f"Append one {kind} definition (all filters AND-ed; run again for OR). Example: {example}",
+        params=[click.Option(["--method"], required=True, help="one of the methods in definition_methods.csv"),
+                click.Option(["--id", "definition_id"], default=None,
+                             help="definition id (default: derived from method and filters)")])
+
+
+@click.group()
+def define() -> None:
+    """Decide what counts as a deployment or an incident (edits the definition seeds)."""
+
+
+define.add_command(_kind_command(
+    "deployment", "dora define deployment --method workflow_run --repository 'acme/*' --workflow 'deploy*'"))
+define.add_command(_kind_command(
+    "incident", "dora define incident --method pagerduty --service 'checkout*' --urgency high"))
+
+
+@define.command(name="list")
+def list_definitions() -> None:
+    """Show every definition of both kinds."""
+    directory = definitions.definitions_dir()
+    for kind in definitions.KINDS:
+        _, rows = definitions.read_definitions(directory, kind)
+        click.echo(f"{kind} definitions ({definitions.definition_file(directory, kind)}):")
+        for row in rows:
+            click.echo(f"  {_describe(row)}")
+        if not rows:
+            click.echo("  (none)")
+
+
+@define.command()
+@click.argument("definition_id")
+def remove(definition_id: str) -> None:
+    """Remove the definition DEFINITION_ID."""
+    try:
+        kind = definitions.remove_definition(definitions.definitions_dir(), definition_id)
+    except KeyError:
+        raise click.ClickException(f"no definition with id {definition_id!r}") from None
+    click.echo(f"removed {kind} definition {definition_id}")
+
+
+@define.command(name="check")
+def check_definitions() -> None:
+    """Validate the definition files; exits non-zero listing file:line:column of each error."""
+    directory = definitions.definitions_dir()
+    try:
+        errors = definitions.check(directory)
+    except definitions.DefinitionsInvalid as invalid:
+        errors = invalid.errors
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise SystemExit(1)
+    click.echo(f"definitions OK ({directory})")
