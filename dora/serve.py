@@ -1,0 +1,116 @@
+"""`dora serve`: the custom HTTP API that lets any tool record deployments and incidents.
+
+POST /deployments and POST /incidents take one JSON record each (schema: docs/custom-api.md),
+authenticated with `Authorization: Bearer $DORA_API_TOKEN`; GET /healthz answers without auth.
+Records go to the landing area only (never DuckDB), so the API keeps working during pipeline runs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import click
+
+from dora import landing
+from dora.home import Home
+
+TOKEN_ENV = "DORA_API_TOKEN"
+MAX_BODY = 64 * 1024
+ROUTES = {"/deployments": landing.DEPLOYMENTS, "/incidents": landing.INCIDENTS}
+
+
+class _Refused(Exception):
+    """Ends a request with an error status and a JSON message (and the field at fault, if any)."""
+
+    def __init__(self, status: HTTPStatus, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+def make_server(landing_dir: Path, token: str, host: str = "127.0.0.1", port: int = 8787) -> ThreadingHTTPServer:
+    """An HTTP server (not yet serving) that appends posted records under `landing_dir`."""
+    if not token:
+        raise ValueError(f"an API token is required ({TOKEN_ENV})")
+    area = landing.LandingArea(landing_dir)
+    expected_authorization = f"Bearer {token}".encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "dora-custom-api"
+
+        def do_GET(self) -> None:
+            if self.path == "/healthz":
+                self._reply(HTTPStatus.OK, {"status": "ok"})
+            else:
+                self._reply(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}"})
+
+        def do_POST(self) -> None:
+            try:
+                kind = ROUTES.get(self.path)
+                if kind is None:
+                    raise _Refused(HTTPStatus.NOT_FOUND, f"no such path {self.path}; use {', '.join(ROUTES)}")
+                record = landing.validate(kind, self._json_body())
+                status = area.append(kind, record)
+            except _Refused as refused:
+                body = {"error": refused.message, **({"field": refused.field} if refused.field else {})}
+                self._reply(refused.status, body)
+            except landing.RecordInvalid as invalid:
+                self._reply(HTTPStatus.BAD_REQUEST, {"error": str(invalid), "field": invalid.field})
+            else:
+                code = HTTPStatus.CREATED if status == "created" else HTTPStatus.OK
+                self._reply(code, {"id": record["id"], "status": status})
+
+        def _json_body(self) -> object:
+            """The parsed body, after auth, content type and size checks (in that order)."""
+            authorization = self.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(authorization, expected_authorization):
+                raise _Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong bearer token")
+            if self.headers.get_content_type() != "application/json":
+                raise _Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+            try:
+                length = int(self.headers["Content-Length"])
+            except (TypeError, ValueError):
+                raise _Refused(HTTPStatus.LENGTH_REQUIRED, "a Content-Length header is required") from None
+            if length > MAX_BODY:
+                raise _Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY} bytes")
+            try:
+                return json.loads(self.rfile.read(length))
+            except (ValueError, RecursionError) as error:
+                raise _Refused(HTTPStatus.BAD_REQUEST, f"body is not valid JSON: {error}", "body") from None
+
+        def _reply(self, status: HTTPStatus, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            if status == HTTPStatus.UNAUTHORIZED:
+                self.send_header("WWW-Authenticate", "Bearer")
+            if status >= 400:
+                self.close_connection = True  # an unread body must not be parsed as the next request
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the custom API until interrupted (clients send `Authorization: Bearer $DORA_API_TOKEN`)."""
+    token = os.environ.get(TOKEN_ENV, "")
+    if not token:
+        raise click.ClickException(f"set {TOKEN_ENV} to the bearer token clients must send")
+    server = make_server(Home.from_env().ensure().landing, token, host, port)
+    click.echo(f"custom API on http://{server.server_address[0]}:{server.server_address[1]} "
+               f"(POST {', '.join(ROUTES)}; GET /healthz)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
