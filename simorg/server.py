@@ -1,0 +1,280 @@
+"""The simulated org's HTTP server: a fake GitHub (REST + GraphQL) and PagerDuty on 127.0.0.1.
+
+    with SimulatedOrg(scenario) as org:
+        org.github_url          # http://127.0.0.1:PORT/api/v3   (GitHub Enterprise Server layout)
+        org.github_graphql_url  # http://127.0.0.1:PORT/api/graphql
+        org.pagerduty_url       # http://127.0.0.1:PORT/pagerduty
+        org.inject(Fault.server_error(status=502, times=3, path="/actions/runs"))
+        org.requests[("github", "actions/runs")]
+
+This module is the HTTP edge: auth, GitHub's rate-limit headers and budget, ETags and 304s,
+faults, request counting. What each endpoint returns is in simorg.routes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from simorg.faults import Fault, FaultQueue
+from simorg.index import ScenarioIndex
+from simorg.payloads import Urls
+from simorg.ratelimit import RateBudget
+from simorg.routes import GITHUB_DOCS, Context, HttpError, Request, Response, find_route, service_of
+from simorg.scenario import Scenario
+
+UNCHARGED_ENDPOINTS = {"rate_limit"}
+
+
+class SimulatedOrg:
+    """Serves `scenario` until stopped. The scenario is re-read on every request unless
+    frozen=True (then it is indexed once: for big benchmark scenarios that never change)."""
+
+    def __init__(self, scenario: Scenario, *, port: int = 0, rate_limit: int = 5000, frozen: bool = False,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.scenario = scenario
+        self.faults = FaultQueue()
+        self.budget = RateBudget(rate_limit)
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self.rate_limit_used = 0
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._frozen_index = ScenarioIndex(scenario) if frozen else None
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._count_lock = threading.Lock()
+
+    # --- lifecycle ---
+
+    def start(self) -> SimulatedOrg:
+        handler = type("BoundHandler", (_Handler,), {"org": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="simorg", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SimulatedOrg:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # --- addresses ---
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "SimulatedOrg is not started"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def github_url(self) -> str:
+        return f"{self.base_url}/api/v3"
+
+    @property
+    def github_graphql_url(self) -> str:
+        return f"{self.base_url}/api/graphql"
+
+    @property
+    def pagerduty_url(self) -> str:
+        return f"{self.base_url}/pagerduty"
+
+    # --- test controls ---
+
+    def inject(self, *faults: Fault) -> None:
+        for fault in faults:
+            self.faults.add(fault)
+
+    def reset_requests(self) -> None:
+        with self._count_lock:
+            self.requests.clear()
+            self.rate_limit_used = 0
+
+    def _count(self, service: str, endpoint: str, points: int = 0) -> None:
+        with self._count_lock:
+            self.requests[(service, endpoint)] += 1
+            self.rate_limit_used += points
+
+    def index(self) -> ScenarioIndex:
+        return self._frozen_index or ScenarioIndex(self.scenario)
+
+    def now(self) -> datetime:
+        return self._clock()
+
+
+def _token(service: str, authorization: str) -> str | None:
+    """The token a request presents in its service's auth header format."""
+    if service == "github":
+        scheme, _, token = authorization.partition(" ")
+        return token.strip() if scheme.lower() in ("bearer", "token") else None
+    prefix = "Token token="
+    return authorization[len(prefix):].strip() if authorization.startswith(prefix) else None
+
+
+def _unauthorized(service: str) -> Response:
+    if service == "github":
+        return Response(401, {"message": "Bad credentials", "documentation_url": GITHUB_DOCS, "status": "401"})
+    return Response(401, {"error": {"message": "Unauthorized", "code": 2006}})
+
+
+def _fault_response(fault: Fault, service: str) -> Response:
+    """The answer for faults that replace the real answer entirely."""
+    retry = str(max(int(fault.seconds), 0))
+    if fault.kind == "too_many_requests" and service == "pagerduty":
+        return Response(429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}},
+                        {"ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": retry})
+    if fault.kind == "too_many_requests":
+        return Response(429, {"message": "Too many requests", "documentation_url": GITHUB_DOCS},
+                        {"retry-after": retry})
+    if fault.kind == "secondary_limit":
+        return Response(403, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                                         "before you try again.", "documentation_url": GITHUB_DOCS},
+                        {"retry-after": retry})
+    if fault.kind == "graphql_errors":
+        return Response(200, {"errors": [{"message": "Something went wrong while executing your query. This may be "
+                                                     "the result of a timeout, or it could be a GitHub bug."}]})
+    assert fault.kind == "server_error", fault.kind
+    if service == "pagerduty":
+        return Response(fault.status, {"error": {"message": "Internal Server Error", "code": 2000}})
+    return Response(fault.status, {"message": "Server Error"} if fault.status == 500 else None)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    org: SimulatedOrg
+    protocol_version = "HTTP/1.1"
+    server_version = "simorg"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: tests read counters instead
+        pass
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        org = self.org
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        service = service_of(split.path)
+        found = find_route(method, split.path)
+        endpoint = found[0].endpoint if found else "unknown"
+        if service is None:
+            self._send(Response(404, {"message": "Not Found"}))
+            return
+        host = self.headers.get("Host") or f"127.0.0.1:{org.port}"
+        request = Request(service, method, split.path, parse_qsl(split.query, keep_blank_values=True),
+                          Urls(f"http://{host}"), body)
+        token = _token(service, self.headers.get("Authorization", ""))
+        expected = org.scenario.github_token if service == "github" else org.scenario.pagerduty_token
+        if token != expected:
+            org._count(service, endpoint)
+            self._send(_unauthorized(service))
+            return
+        resource = "graphql" if endpoint == "graphql" else "core"
+        window = org.budget.window(token, resource)
+
+        fault = org.faults.take(service, split.path)
+        if fault is not None and fault.kind == "primary_limit":
+            org.budget.exhaust(token, resource, fault.seconds, fault.status)
+            window = org.budget.window(token, resource)
+        if service == "github" and window.remaining == 0 and endpoint not in UNCHARGED_ENDPOINTS:
+            org._count(service, endpoint)
+            refused = Response(window.refused_status, {
+                "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
+                           "please include the request ID.",
+                "documentation_url": GITHUB_DOCS,
+            })
+            self._send(refused, window.headers(resource))
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.seconds)
+        elif fault is not None and fault.kind not in ("cut_connection", "invalid_json", "primary_limit"):
+            org._count(service, endpoint)
+            self._send(_fault_response(fault, service), window.headers(resource) if service == "github" else {})
+            return
+
+        points = 0
+        if service == "github" and endpoint == "graphql":
+            # charged before running, so the query's own rateLimit field reports this request
+            points = 1
+            window = org.budget.charge(token, resource, points)
+        context = Context(org.index(), org.now(), lambda r: org.budget.window(token, r))
+        if found is None:
+            response = HttpError.not_found(service).response
+        else:
+            try:
+                response = found[0].handler(context, request, found[1])
+            except HttpError as error:
+                response = error.response
+        payload = _encode(response.body)
+
+        extra: dict[str, str] = {}
+        if service == "github":
+            if method == "GET" and response.status == 200:
+                etag = '"' + hashlib.sha256(payload).hexdigest()[:40] + '"'
+                extra["ETag"] = etag
+                if etag in _etags(self.headers.get("If-None-Match", "")):
+                    org._count(service, f"{endpoint}:304")
+                    self._send(Response(304, None, response.headers | extra), window.headers(resource))
+                    return
+            if endpoint not in UNCHARGED_ENDPOINTS and endpoint != "graphql":
+                points = 1
+                window = org.budget.charge(token, resource, points)
+            extra |= window.headers(resource)
+        org._count(service, endpoint, points)
+
+        if fault is not None and fault.kind == "invalid_json":
+            payload = payload[: len(payload) // 2]
+        self._send(Response(response.status, payload, response.headers), extra,
+                   cut=fault is not None and fault.kind == "cut_connection")
+
+    def _send(self, response: Response, extra_headers: dict[str, str] | None = None, cut: bool = False) -> None:
+        """Write the response; `cut` announces the full length but sends half and hangs up."""
+        payload = response.body if isinstance(response.body, bytes) else _encode(response.body)
+        self.send_response(response.status)
+        headers = {"Content-Type": "application/json; charset=utf-8"} | response.headers | (extra_headers or {})
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if response.status != 304:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if response.status == 304:
+            return
+        if cut:
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(payload)
+
+
+def _encode(body: object) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
