@@ -243,7 +243,8 @@ def add_definition(directory: Path, kind: str, method: str, filters: dict[str, s
         problems = [(name, f"not a filter column of {kind} definitions") for name in filters if name not in header]
         row.update({name: value for name, value in filters.items() if name in header})
         row[METHOD_COLUMN] = method
-        row[ID_COLUMN] = definition_id.strip() if definition_id is not None else readable_id(method, filters, taken)
+        in_file_order = {column: row[column] for column in header[2:]}
+        row[ID_COLUMN] = definition_id.strip() if definition_id is not None else readable_id(method, in_file_order, taken)
         problems += row_problems(kind, row, catalog)
         if not row[ID_COLUMN]:
             problems.append((ID_COLUMN, "empty definition_id"))

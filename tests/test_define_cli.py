@@ -1,0 +1,90 @@
+"""`dora define`: the command line over dora.definitions, run through click's CliRunner."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from self_service_fixtures import published, seeds, warehouse_write_lock  # noqa: F401 (fixtures)
+
+from dora.define_cli import define
+
+
+def run(*args: str):
+    return CliRunner().invoke(define, list(args))
+
+
+def test_define_deployment_prints_the_definition_and_its_preview(seeds, published):
+    result = run("deployment", "--method", "workflow_run", "--repository", "acme/*", "--workflow", "deploy*",
+                 "--branch", "main")
+    assert result.exit_code == 0, result.output
+    # fixture history: wr-1 and wr-2 of the 6 workflow runs match (see self_service_fixtures)
+    assert result.stdout.splitlines() == [
+        "added deployment definition workflow_run-acme-main-deploy: method=workflow_run, repository='acme/*', "
+        "branch='main', workflow='deploy*'",
+        "defaults applied: conclusion='success'",
+        "preview: matches 2 of 6 workflow_run records in the published deployment history",
+    ]
+    assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
+        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,"
+
+
+def test_define_incident_with_an_id_and_nothing_published(seeds, home):
+    result = run("incident", "--method", "pagerduty", "--service", "checkout*", "--urgency", "high",
+                 "--id", "checkout-high")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "added incident definition checkout-high: method=pagerduty, service='checkout*', urgency='high'",
+        f"preview: nothing published yet ({home.published}); run the pipeline to see matches",
+    ]
+    assert (seeds / "incident_definitions.csv").read_text().splitlines()[-1] == \
+        "checkout-high,pagerduty,checkout*,high,,,"
+
+
+def test_define_while_a_pipeline_holds_the_warehouse_lock(seeds, published, warehouse_write_lock):
+    # merged_pr candidates pr-1..pr-4 all merged to main
+    result = run("deployment", "--method", "merged_pr", "--branch", "main", "--id", "all-main")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "preview: matches 4 of 4 merged_pr records in the published " \
+                                             "deployment history"
+
+
+def test_invalid_options_name_the_option_and_store_nothing(seeds):
+    before = (seeds / "deployment_definitions.csv").read_bytes()
+    result = run("deployment", "--method", "merged_pr", "--workflow", "deploy*", "--id", "merged-to-main")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: --workflow: method merged_pr does not use filter 'workflow'; "
+        "its filters: repository, branch, label, author, title",
+        "--branch: method merged_pr requires filter 'branch'",
+        "--id: definition_id 'merged-to-main' already exists",
+    ]
+    result = run("deployment", "--method", "nightly")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --method: unknown deployment method 'nightly'")
+    assert (seeds / "deployment_definitions.csv").read_bytes() == before
+
+
+def test_options_follow_the_definition_file(seeds):
+    result = run("incident", "--help")
+    assert "--urgency GLOB" in result.stdout and "--workflow" not in result.stdout
+    assert run("incident", "--method", "pagerduty", "--workflow", "x").exit_code == 2  # no such option
+
+
+def test_list_remove_and_check(seeds):
+    assert run("list").stdout.splitlines() == [
+        f"deployment definitions ({seeds / 'deployment_definitions.csv'}):",
+        "  merged-to-main: method=merged_pr, branch='main'",
+        "  merged-to-master: method=merged_pr, branch='master'",
+        f"incident definitions ({seeds / 'incident_definitions.csv'}):",
+        "  all-pagerduty: method=pagerduty",
+    ]
+    assert run("remove", "merged-to-master").stdout == "removed deployment definition merged-to-master\n"
+    missing = run("remove", "merged-to-master")
+    assert (missing.exit_code, missing.stderr) == (1, "Error: no definition with id 'merged-to-master'\n")
+    assert run("check").stdout == f"definitions OK ({seeds})\n"
+
+    with (seeds / "incident_definitions.csv").open("a") as handle:
+        handle.write("paging,pagerduty,,,,,\n,custom,,,,,\n")
+    failed = run("check")
+    assert failed.exit_code == 1
+    # line 3 is the new `paging` row, line 4 the one without an id; both fine otherwise
+    assert failed.stderr == f"{seeds / 'incident_definitions.csv'}:4:1: empty definition_id\n"

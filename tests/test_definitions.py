@@ -1,0 +1,183 @@
+"""dora.definitions: validation against definition_methods.csv, safe edits of the seeds, the preview."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+from self_service_fixtures import published, seeds  # noqa: F401 (fixtures)
+
+from dora import definitions
+
+DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
+                    "environment,state,service\n"
+
+
+def errors_of(directory) -> list[str]:
+    return [f"{error.path.name}:{error.line}:{error.column}: {error.message}" for error in definitions.check(directory)]
+
+
+def test_shipped_definitions_are_valid(seeds):
+    assert definitions.check(seeds) == []
+
+
+def test_check_reports_file_line_and_column_of_each_error(seeds):
+    (seeds / "deployment_definitions.csv").write_text(DEPLOYMENT_HEADER + textwrap.dedent("""\
+        ok,merged_pr,,main,,,,,,,,,,
+        bad-method,nightly,,,,,,,,,,,,
+        ,merged_pr,,main,,,,,,,,,,
+        ok,merged_pr,,main,,,,,,,,,,
+        wrong-filter,merged_pr,,main,,,,deploy*,,,,,,
+        no-branch,merged_pr,acme/*,,,,,,,,,,,
+        short,merged_pr
+        """))
+    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title\n"
+                                                    "no-branch,pagerduty,,,,,\n")
+    assert errors_of(seeds) == [
+        "deployment_definitions.csv:3:2: unknown deployment method 'nightly'; "
+        "known: merged_pr, workflow_run, release, github_deployment, custom",
+        "deployment_definitions.csv:4:1: empty definition_id",
+        "deployment_definitions.csv:5:1: duplicate definition_id 'ok' (first at deployment_definitions.csv line 2)",
+        # column 8 = workflow (definition_id, method, repository, branch, label, author, title, workflow)
+        "deployment_definitions.csv:6:8: method merged_pr does not use filter 'workflow'; "
+        "its filters: repository, branch, label, author, title",
+        "deployment_definitions.csv:7:4: method merged_pr requires filter 'branch'",
+        "deployment_definitions.csv:8:1: 2 cells, header has 14",
+        "incident_definitions.csv:2:1: duplicate definition_id 'no-branch' "
+        "(first at deployment_definitions.csv line 7)",
+    ]
+
+
+def test_check_rejects_a_header_that_differs_from_the_method_filters(seeds):
+    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,severity\n")
+    [error] = errors_of(seeds)
+    assert error.startswith("incident_definitions.csv:1:1: header must be definition_id,method then the filters "
+                            "service, urgency, priority, team, title")
+
+
+def test_rules_come_from_definition_methods_csv(seeds):
+    # make `workflow` required for workflow_run in the methods file only: validation must follow
+    methods = seeds / "definition_methods.csv"
+    methods.write_text(methods.read_text().replace("workflow_run,workflow,false", "workflow_run,workflow,true"))
+    with pytest.raises(definitions.DefinitionRejected) as rejected:
+        definitions.add_definition(seeds, "deployment", "workflow_run", {"branch": "main"})
+    assert rejected.value.problems == [("workflow", "method workflow_run requires filter 'workflow'")]
+
+
+def test_add_appends_one_row_with_a_readable_unique_id(seeds):
+    path = seeds / "deployment_definitions.csv"
+    reader = path.open()  # a reader that opened the file before the edit, like a running `dbt seed`
+    first = definitions.add_definition(seeds, "deployment", "workflow_run",
+                                       {"repository": "acme/*", "workflow": "deploy*", "branch": "main"})
+    second = definitions.add_definition(seeds, "deployment", "workflow_run",
+                                        {"repository": "acme/*", "workflow": "deploy*", "branch": "main"})
+    assert (first["definition_id"], second["definition_id"]) == ("workflow_run-acme-main-deploy",
+                                                                 "workflow_run-acme-main-deploy-2")
+    assert path.read_text().splitlines()[-2:] == [
+        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,",
+        "workflow_run-acme-main-deploy-2,workflow_run,acme/*,main,,,,deploy*,,,,,,",
+    ]
+    # replaced, not rewritten in place: the earlier reader still sees the whole old file
+    assert os.fstat(reader.fileno()).st_ino != path.stat().st_ino
+    assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,\n" \
+                                                "merged-to-master,merged_pr,,master,,,,,,,,,,\n"
+    reader.close()
+    assert [p.name for p in seeds.iterdir() if p.name.endswith(".tmp")] == []
+    assert definitions.check(seeds) == []
+
+
+def test_a_failed_write_leaves_the_seed_untouched(seeds, monkeypatch):
+    path = seeds / "deployment_definitions.csv"
+    before = path.read_bytes()
+
+    def crash(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(definitions.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        definitions.add_definition(seeds, "deployment", "merged_pr", {"branch": "release/*"})
+    assert path.read_bytes() == before
+    assert [p.name for p in seeds.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_glob_values_with_quotes_and_commas_survive_the_csv(seeds):
+    definitions.add_definition(seeds, "deployment", "merged_pr",
+                               {"branch": "main", "title": "it's, \"quoted\""}, "quoted")
+    _, rows = definitions.read_definitions(seeds, "deployment")
+    assert rows[-1]["title"] == "it's, \"quoted\""
+
+
+def test_remove_deletes_only_that_row(seeds):
+    assert definitions.remove_definition(seeds, "merged-to-master") == "deployment"
+    assert definitions.remove_definition(seeds, "all-pagerduty") == "incident"
+    assert [row["definition_id"] for row in definitions.read_definitions(seeds, "deployment")[1]] == ["merged-to-main"]
+    assert definitions.read_definitions(seeds, "incident")[1] == []
+    with pytest.raises(KeyError):
+        definitions.remove_definition(seeds, "merged-to-master")
+
+
+def test_two_concurrent_writers_keep_every_row(seeds, tmp_path):
+    start = tmp_path / "start"
+    writer = textwrap.dedent("""\
+        import sys, time
+        from pathlib import Path
+        from dora import definitions
+        print("ready", flush=True)
+        while not Path(sys.argv[3]).exists():  # both writers start together, to overlap as much as possible
+            time.sleep(0.001)
+        for n in range(30):
+            definitions.add_definition(Path(sys.argv[1]), "deployment", "merged_pr",
+                                       {"branch": "main"}, f"{sys.argv[2]}-{n}")
+        """)
+    processes = [subprocess.Popen([sys.executable, "-c", writer, str(seeds), name, str(start)],
+                                  stdout=subprocess.PIPE, text=True) for name in ("a", "b")]
+    assert [process.stdout.readline() for process in processes] == ["ready\n", "ready\n"]
+    start.touch()
+    assert [process.wait(timeout=120) for process in processes] == [0, 0]
+    ids = [row["definition_id"] for row in definitions.read_definitions(seeds, "deployment")[1]]
+    # 2 shipped rows + 30 from each writer
+    assert sorted(ids) == sorted(["merged-to-main", "merged-to-master"]
+                                 + [f"{name}-{n}" for name in "ab" for n in range(30)])
+
+
+PREVIEW_CASES = [
+    # workflow_run candidates: wr-1..wr-6 = 6 (wr-1 has two history rows, counted once).
+    # acme/* + deploy* + main + default conclusion success: wr-1, wr-2 (wr-3 failed, wr-4 other org,
+    # wr-5 feature branch, wr-6 evil/...) = 2
+    ("deployment", {"method": "workflow_run", "repository": "acme/*", "workflow": "deploy*", "branch": "main"}, 2, 6),
+    # negation overrides the default: only wr-3 failed among acme/* deploy* main
+    ("deployment", {"method": "workflow_run", "repository": "acme/*", "workflow": "deploy*", "branch": "main",
+                    "conclusion": "!success"}, 1, 6),
+    # `?` is one character: deploy-pro? matches deploy-prod (wr-1, wr-4; wr-3 failed) = 2
+    ("deployment", {"method": "workflow_run", "workflow": "deploy-pro?"}, 2, 6),
+    # merged_pr candidates pr-1..pr-4 = 4; label hotfix: pr-1 only (pr-4 has `Hotfix`: case-sensitive)
+    ("deployment", {"method": "merged_pr", "branch": "main", "label": "hotfix"}, 1, 4),
+    # no label matches hotfix: pr-2 (empty list), pr-3 (no labels), pr-4
+    ("deployment", {"method": "merged_pr", "branch": "main", "label": "!hotfix"}, 3, 4),
+    # SQL in a pattern is inert: matched literally against the value, it finds only wr-6
+    ("deployment", {"method": "workflow_run", "repository": "evil/x' or 1=1"}, 1, 6),
+    ("deployment", {"method": "workflow_run", "repository": "x' or '1'='1"}, 0, 6),
+    ("deployment", {"method": "workflow_run", "repository": "'); drop table history.deployment_history; --"}, 0, 6),
+    # pagerduty candidates pd-1..pd-3; checkout* and high: pd-1
+    ("incident", {"method": "pagerduty", "service": "checkout*", "urgency": "high"}, 1, 3),
+    ("incident", {"method": "pagerduty"}, 3, 3),
+]
+
+
+@pytest.mark.parametrize(("kind", "row", "matched", "candidates"), PREVIEW_CASES)
+def test_preview_counts_published_candidates(seeds, published, kind, row, matched, candidates):
+    catalog = definitions.load_catalog(seeds)
+    assert definitions.preview(published, kind, row, catalog) == definitions.Preview(matched, candidates)
+    # the published file is intact afterwards (the drop-table pattern did nothing)
+    assert definitions.preview(published, "deployment", {"method": "merged_pr"}, catalog).candidates == 4
+
+
+def test_preview_without_a_published_file_or_history(seeds, home):
+    catalog = definitions.load_catalog(seeds)
+    assert definitions.preview(home.published, "incident", {"method": "pagerduty"}, catalog) is None
+    duckdb.connect(str(home.published)).close()  # published, but no history schema yet
+    assert definitions.preview(home.published, "incident", {"method": "pagerduty"}, catalog) is None
