@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -47,7 +48,7 @@ class SimulatedOrg:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._frozen_index = ScenarioIndex(scenario) if frozen else None
         self._port = port
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._count_lock = threading.Lock()
 
@@ -55,9 +56,9 @@ class SimulatedOrg:
 
     def start(self) -> SimulatedOrg:
         handler = type("BoundHandler", (_Handler,), {"org": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="simorg", daemon=True)
+        self._server = _Server(("127.0.0.1", self._port), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="simorg", daemon=True)
         self._thread.start()
         return self
 
@@ -154,6 +155,15 @@ def _fault_response(fault: Fault, service: str) -> Response:
     if service == "pagerduty":
         return Response(fault.status, {"error": {"message": "Internal Server Error", "code": 2000}})
     return Response(fault.status, {"message": "Server Error"} if fault.status == 500 else None)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up (its timeout, a slow fault) is normal here, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
