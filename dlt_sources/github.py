@@ -1,0 +1,415 @@
+"""GitHub source: pull requests and deployments from GraphQL, workflow runs and releases from REST.
+
+Each resource is incremental with a lookback (`lag`): a run re-reads only what changed since the
+stored cursor minus `lookback_hours` (runs and deployment statuses change after creation) and
+merges on the stable `id`, so history is downloaded once. REST first pages are sent with the
+ETag of the previous run (kept in resource state) so an unchanged repository costs one 304,
+which GitHub does not count against the rate limit.
+"""
+
+# No `from __future__ import annotations`: dlt finds a resource's incremental argument by its
+# evaluated type hint, and string annotations make it silently skip the cursor.
+
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from typing import Any, Callable, Iterator, Optional
+
+import dlt
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
+from dlt.sources.helpers.rest_client.paginators import BasePaginator, HeaderLinkPaginator
+from requests import HTTPError, Request, Response
+
+from dlt_sources.http import (
+    DEFAULT_MAX_RATE_LIMIT_WAIT,
+    CheckedRESTClient,
+    Service,
+    SourceError,
+    github_reset_delay,
+    make_client,
+)
+from dlt_sources.rows import format_time, login, parse_time, table_columns
+
+GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay)
+
+# GitHub answers at most this many results for a filtered workflow-run list (total_count is true).
+MAX_FILTERED_RUNS = 1000
+
+PULL_REQUESTS_QUERY = """
+query($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    databaseId
+    nameWithOwner
+    pullRequests(first: 100, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        databaseId number title createdAt updatedAt closedAt mergedAt state
+        baseRefName headRefName url
+        mergeCommit { oid }
+        author { login }
+        labels(first: 100) { nodes { name } }
+        commits(first: 1) { nodes { commit { oid authoredDate } } }
+      }
+    }
+  }
+}
+"""
+
+DEPLOYMENTS_QUERY = """
+query($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    databaseId
+    nameWithOwner
+    deployments(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: DESC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        databaseId commitOid task environment createdAt updatedAt
+        ref { name }
+        creator { login }
+        latestStatus { state createdAt logUrl }
+      }
+    }
+  }
+}
+"""
+
+REPOSITORY_ID_QUERY = """
+query($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) { databaseId }
+}
+"""
+
+PULL_REQUEST_COLUMNS = table_columns(
+    id="bigint", repository_id="bigint", repository="text", number="bigint", title="text",
+    author="text", labels="json", base_ref="text", head_ref="text", state="text",
+    created_at="timestamp", updated_at="timestamp", closed_at="timestamp", merged_at="timestamp",
+    merge_commit_sha="text", first_commit_at="timestamp", html_url="text",
+)  # fmt: skip
+WORKFLOW_RUN_COLUMNS = table_columns(
+    id="bigint", repository_id="bigint", repository="text", workflow_id="bigint",
+    workflow_name="text", head_branch="text", head_sha="text", event="text", status="text",
+    conclusion="text", run_attempt="bigint", run_started_at="timestamp", created_at="timestamp",
+    updated_at="timestamp", actor="text", html_url="text",
+)  # fmt: skip
+RELEASE_COLUMNS = table_columns(
+    id="bigint", repository_id="bigint", repository="text", tag_name="text",
+    target_commitish="text", name="text", draft="bool", prerelease="bool",
+    created_at="timestamp", published_at="timestamp", author="text", html_url="text",
+)  # fmt: skip
+DEPLOYMENT_COLUMNS = table_columns(
+    id="bigint", repository_id="bigint", repository="text", sha="text", ref="text", task="text",
+    environment="text", created_at="timestamp", updated_at="timestamp", creator="text",
+    latest_status_state="text", latest_status_at="timestamp", latest_status_log_url="text",
+)  # fmt: skip
+
+
+def graphql_endpoint(base_url: str) -> str:
+    """GitHub.com serves GraphQL at api.github.com/graphql, Enterprise Server at HOST/api/graphql."""
+    base = base_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
+
+
+@dlt.source(name="github", max_table_nesting=0)
+def github(
+    access_token: str = dlt.secrets.value,
+    repositories: Optional[list[str]] = None,
+    owner: Optional[str] = None,
+    base_url: str = "https://api.github.com",
+    graphql_url: Optional[str] = None,
+    backfill_days: int = 365,
+    lookback_hours: int = 72,
+    max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+) -> Any:
+    """Repositories are the given `owner/name` list, or every repository of `owner` (an
+    organisation or a user), listed when a resource first needs them."""
+    if not repositories and not owner:
+        raise SourceError(
+            "GitHub source: set sources.github.repositories (SOURCES__GITHUB__REPOSITORIES, a JSON"
+            " list of owner/name) or sources.github.owner (SOURCES__GITHUB__OWNER)."
+        )
+    client = make_client(
+        base_url,
+        BearerTokenAuth(access_token),
+        GITHUB,
+        max_rate_limit_wait,
+        headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+    )
+    graphql = graphql_url or graphql_endpoint(base_url)
+    repos = cache(lambda: list(repositories) if repositories else owner_repositories(client, owner))
+    start = datetime.now(timezone.utc) - timedelta(days=backfill_days)
+    lag = lookback_hours * 3600
+
+    def cursor(field: str) -> Any:
+        return dlt.sources.incremental(field, initial_value=start, lag=lag)
+
+    return (
+        pull_requests(client, graphql, repos, cursor("updated_at")),
+        workflow_runs(client, repos, cursor("created_at")),
+        releases(client, graphql, repos, cursor("created_at")),
+        deployments(client, graphql, repos, cursor("created_at")),
+    )
+
+
+def owner_repositories(client: CheckedRESTClient, owner: str) -> list[str]:
+    """All repositories of an organisation, or of a user when `owner` is not an organisation."""
+    try:
+        return _repository_names(client, f"orgs/{owner}/repos")
+    except HTTPError as exc:
+        if exc.response is None or exc.response.status_code != 404:
+            raise
+        return _repository_names(client, f"users/{owner}/repos")
+
+
+def _repository_names(client: CheckedRESTClient, path: str) -> list[str]:
+    pages = client.paginate(path, params={"per_page": 100}, paginator=HeaderLinkPaginator(), data_selector="$")
+    return [repo["full_name"] for page in pages for repo in page]
+
+
+def _graphql_resource(
+    name: str,
+    columns: Any,
+    query: str,
+    connection: str,
+    to_row: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+) -> Any:
+    """A resource of each repository's GraphQL `connection`, which `query` orders newest first
+    on the cursor field, 100 nodes per request. A repository's paging stops at the first page
+    that reaches rows older than the cursor minus lookback (dlt's own early stop would end the
+    whole resource, not one repository)."""
+
+    @dlt.resource(name=name, primary_key="id", write_disposition="merge", columns=columns)
+    def newest_first(
+        client: CheckedRESTClient,
+        graphql_url: str,
+        repos: Callable[[], list[str]],
+        cursor: dlt.sources.incremental[datetime],
+    ) -> Iterator[list[dict[str, Any]]]:
+        for repo in repos():
+            for repository, nodes in _graphql_pages(client, graphql_url, query, repo, connection):
+                rows = [to_row(node, repository) for node in nodes]
+                yield rows
+                if rows and rows[-1][cursor.cursor_path] < cursor.start_value:
+                    break
+
+    return newest_first
+
+
+@dlt.resource(primary_key="id", write_disposition="merge", columns=WORKFLOW_RUN_COLUMNS)
+def workflow_runs(
+    client: CheckedRESTClient,
+    repos: Callable[[], list[str]],
+    created_at: dlt.sources.incremental[datetime],
+) -> Iterator[list[dict[str, Any]]]:
+    """Runs created since the cursor (minus lookback), listed with GitHub's `created` filter."""
+    etags = dlt.current.resource_state().setdefault("etags", {})
+    for repo in repos():
+        yield from _runs_created(client, repo, created_at.start_value, None, etags)
+
+
+def _runs_created(
+    client: CheckedRESTClient, repo: str, start: datetime, end: Optional[datetime], etags: dict[str, str]
+) -> Iterator[list[dict[str, Any]]]:
+    """Runs created in [start, end] (end None: up to now). A filtered list stops at 1,000 runs,
+    so a window whose total_count is larger is split in two and each half listed on its own.
+    Only the open-ended window (the one an incremental run repeats) uses the stored ETag."""
+    created = f"{format_time(start)}..{format_time(end)}" if end else f">={format_time(start)}"
+    etag_key = repo if end is None else None
+    pages = _rest_pages(client, f"repos/{repo}/actions/runs", {"created": created}, "workflow_runs", etags, etag_key)
+    for page in pages:
+        total = page.response.json()["total_count"]
+        if total > MAX_FILTERED_RUNS:  # only a window's first page can say so: smaller windows stop here
+            pages.close()
+            last = end or datetime.now(timezone.utc)
+            if last - start < timedelta(seconds=2):
+                raise SourceError(f"GitHub lists {total} workflow runs of {repo} created within one second at {start}")
+            # GitHub times are whole seconds and both range ends are inclusive: no run falls between halves.
+            middle = (start + (last - start) / 2).replace(microsecond=0)
+            yield from _runs_created(client, repo, start, middle, etags)
+            yield from _runs_created(client, repo, middle + timedelta(seconds=1), end, etags)
+            return
+        yield [_workflow_run_row(run) for run in page]
+
+
+@dlt.resource(primary_key="id", write_disposition="merge", columns=RELEASE_COLUMNS)
+def releases(
+    client: CheckedRESTClient,
+    graphql_url: str,
+    repos: Callable[[], list[str]],
+    created_at: dlt.sources.incremental[datetime],
+) -> Iterator[list[dict[str, Any]]]:
+    """Newest first; stops once past the cursor (minus lookback). The REST payload does not name
+    the repository's id, so it is looked up once and remembered in resource state."""
+    state = dlt.current.resource_state()
+    etags = state.setdefault("etags", {})
+    repository_ids = state.setdefault("repository_ids", {})
+    for repo in repos():
+        for page in _rest_pages(client, f"repos/{repo}/releases", {}, "$", etags, repo):
+            if repo not in repository_ids:
+                repository_ids[repo] = _repository_id(client, graphql_url, repo)
+            rows = [_release_row(release, repo, repository_ids[repo]) for release in page]
+            yield rows
+            if rows and rows[-1]["created_at"] < created_at.start_value:
+                break
+
+
+def _rest_pages(
+    client: CheckedRESTClient,
+    path: str,
+    params: dict[str, Any],
+    data_selector: str,
+    etags: dict[str, str],
+    etag_key: Optional[str],
+) -> Iterator[Any]:
+    """Pages of a REST list following the Link header. With `etag_key`, the first request is
+    conditional on the ETag stored under that key (a 304 yields nothing), and the new ETag is
+    stored when the whole answer fits on one page: only then does an unchanged first page mean
+    an unchanged list."""
+    etag = etags.get(etag_key) if etag_key else None
+    pages = client.paginate(
+        path,
+        params={**params, "per_page": 100},
+        headers={"If-None-Match": etag} if etag else None,
+        paginator=HeaderLinkPaginator(),
+        data_selector=data_selector,
+    )
+    for number, page in enumerate(pages):
+        if number == 0:
+            page.request.headers.pop("If-None-Match", None)
+            if etag_key:
+                new_etag = page.response.headers.get("ETag")
+                if new_etag and not page.paginator.has_next_page:
+                    etags[etag_key] = new_etag
+                else:
+                    etags.pop(etag_key, None)
+        yield page
+
+
+class GraphQLCursorPaginator(BasePaginator):
+    """Relay-style paging: the next request sends `endCursor` as `$after` while `hasNextPage`."""
+
+    def __init__(self, page_info_path: list[str]) -> None:
+        super().__init__()
+        self.page_info_path = page_info_path
+        self.end_cursor: Optional[str] = None
+
+    def update_state(self, response: Response, data: Optional[list[Any]] = None) -> None:
+        page_info = response.json()
+        for key in self.page_info_path:
+            page_info = page_info[key]
+        self._has_next_page = bool(page_info["hasNextPage"])
+        self.end_cursor = page_info["endCursor"]
+
+    def update_request(self, request: Request) -> None:
+        request.json["variables"]["after"] = self.end_cursor
+
+
+def _graphql_pages(
+    client: CheckedRESTClient, graphql_url: str, query: str, repo: str, connection: str
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(repository, nodes) for each page of `repository.<connection>`."""
+    owner, name = repo.split("/", 1)
+    pages = client.paginate(
+        graphql_url,
+        method="POST",
+        json={"query": query, "variables": {"owner": owner, "name": name, "after": None}},
+        paginator=GraphQLCursorPaginator(["data", "repository", connection, "pageInfo"]),
+        data_selector=f"data.repository.{connection}.nodes",
+    )
+    for page in pages:
+        repository = page.response.json()["data"]["repository"]
+        yield repository, list(page)
+
+
+def _repository_id(client: CheckedRESTClient, graphql_url: str, repo: str) -> int:
+    owner, name = repo.split("/", 1)
+    response = client.post(graphql_url, json={"query": REPOSITORY_ID_QUERY, "variables": {"owner": owner, "name": name}})
+    return response.json()["data"]["repository"]["databaseId"]
+
+
+def _pull_request_row(node: dict[str, Any], repository: dict[str, Any]) -> dict[str, Any]:
+    commits = node["commits"]["nodes"]
+    return {
+        "id": node["databaseId"],
+        "repository_id": repository["databaseId"],
+        "repository": repository["nameWithOwner"],
+        "number": node["number"],
+        "title": node["title"],
+        "author": login(node["author"]),
+        "labels": [label["name"] for label in (node.get("labels") or {}).get("nodes") or []],
+        "base_ref": node["baseRefName"],
+        "head_ref": node["headRefName"],
+        "state": node["state"].lower(),
+        "created_at": parse_time(node["createdAt"]),
+        "updated_at": parse_time(node["updatedAt"]),
+        "closed_at": parse_time(node["closedAt"]),
+        "merged_at": parse_time(node["mergedAt"]),
+        "merge_commit_sha": (node["mergeCommit"] or {}).get("oid"),
+        "first_commit_at": parse_time(commits[0]["commit"]["authoredDate"]) if commits else None,
+        "html_url": node["url"],
+    }
+
+
+def _deployment_row(node: dict[str, Any], repository: dict[str, Any]) -> dict[str, Any]:
+    status = node["latestStatus"] or {}
+    return {
+        "id": node["databaseId"],
+        "repository_id": repository["databaseId"],
+        "repository": repository["nameWithOwner"],
+        "sha": node["commitOid"],
+        "ref": (node["ref"] or {}).get("name"),
+        "task": node["task"],
+        "environment": node["environment"],
+        "created_at": parse_time(node["createdAt"]),
+        "updated_at": parse_time(node["updatedAt"]),
+        "creator": login(node["creator"]),
+        "latest_status_state": status["state"].lower() if status else None,
+        "latest_status_at": parse_time(status.get("createdAt")),
+        "latest_status_log_url": status.get("logUrl"),
+    }
+
+
+def _workflow_run_row(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": run["id"],
+        "repository_id": run["repository"]["id"],
+        "repository": run["repository"]["full_name"],
+        "workflow_id": run["workflow_id"],
+        "workflow_name": run["name"],
+        "head_branch": run["head_branch"],
+        "head_sha": run["head_sha"],
+        "event": run["event"],
+        "status": run["status"],
+        "conclusion": run["conclusion"],
+        "run_attempt": run["run_attempt"],
+        "run_started_at": parse_time(run["run_started_at"]),
+        "created_at": parse_time(run["created_at"]),
+        "updated_at": parse_time(run["updated_at"]),
+        "actor": login(run.get("actor")),
+        "html_url": run["html_url"],
+    }
+
+
+def _release_row(release: dict[str, Any], repo: str, repository_id: int) -> dict[str, Any]:
+    return {
+        "id": release["id"],
+        "repository_id": repository_id,
+        "repository": repo,
+        "tag_name": release["tag_name"],
+        "target_commitish": release["target_commitish"],
+        "name": release["name"],
+        "draft": release["draft"],
+        "prerelease": release["prerelease"],
+        "created_at": parse_time(release["created_at"]),
+        "published_at": parse_time(release["published_at"]),
+        "author": login(release.get("author")),
+        "html_url": release["html_url"],
+    }
+
+
+# Pull requests carry their first commit in the same page (no request per PR); deployments
+# carry their latest status.
+pull_requests = _graphql_resource(
+    "pull_requests", PULL_REQUEST_COLUMNS, PULL_REQUESTS_QUERY, "pullRequests", _pull_request_row
+)
+deployments = _graphql_resource("deployments", DEPLOYMENT_COLUMNS, DEPLOYMENTS_QUERY, "deployments", _deployment_row)

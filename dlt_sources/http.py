@@ -1,0 +1,157 @@
+"""HTTP behaviour shared by the GitHub and PagerDuty sources.
+
+dlt's RESTClient and retrying session already give pagination, timeouts and retries with
+backoff for 5xx, 429 (honouring Retry-After) and dropped connections; they are configured by
+dlt's `[runtime]` settings (request_max_attempts, request_backoff_factor, request_timeout,
+request_max_retry_delay). This module adds only what those APIs do not know:
+
+- a rate-limit answer that says when the limit resets (GitHub's x-ratelimit-reset, PagerDuty's
+  ratelimit-reset) is waited out when the reset is at most `max_rate_limit_wait` seconds away,
+  otherwise the run fails at once with the reset time (default 300 s: a scheduled run should
+  rather fail and be retried by the scheduler than hold a worker for up to an hour);
+- GitHub's secondary-limit 403 with Retry-After is retried like a 429;
+- a 200 answer that is not valid JSON (a truncated body) is retried;
+- GraphQL answers 200 with an `errors` list: retried when transient, else a clear error;
+- a rejected credential (401) fails fast naming the setting to fix, never the secret.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+from dlt.sources.helpers.requests import Client, Response
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+from requests import HTTPError
+from requests.auth import AuthBase
+
+DEFAULT_MAX_RATE_LIMIT_WAIT = 300.0
+
+# GraphQL error types that say "try again later" (anything untyped is GitHub's generic
+# "Something went wrong while executing your query", also transient).
+TRANSIENT_GRAPHQL_ERRORS = {"RATE_LIMITED", "INTERNAL", "TIMEOUT", "SERVICE_UNAVAILABLE"}
+
+
+class SourceError(RuntimeError):
+    """A failure the user must act on; the message says what to do."""
+
+
+class RetryableResponse(RuntimeError):
+    """An answer worth asking again for; dlt's retry loop retries it, then re-raises it."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """What error messages need to know about the API being called."""
+
+    name: str  # "GitHub"
+    credential_key: str  # "sources.github.access_token"
+    reset_delay: Callable[[Response], Optional[float]]  # seconds until a hit limit resets
+
+    @property
+    def credential_env(self) -> str:
+        return self.credential_key.upper().replace(".", "__")
+
+
+def github_reset_delay(response: Response) -> Optional[float]:
+    """Primary rate limit: 403 or 429 with x-ratelimit-remaining 0; the reset is epoch seconds."""
+    if response.status_code not in (200, 403, 429):
+        return None
+    if response.headers.get("x-ratelimit-remaining") != "0" or "x-ratelimit-reset" not in response.headers:
+        return None
+    if response.status_code == 200 and "RATE_LIMITED" not in response.text:
+        return None  # the last allowed request succeeded
+    return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
+
+
+def pagerduty_reset_delay(response: Response) -> Optional[float]:
+    """PagerDuty answers 429 with ratelimit-reset in seconds."""
+    if response.status_code != 429 or "ratelimit-reset" not in response.headers:
+        return None
+    return float(response.headers["ratelimit-reset"])
+
+
+class CheckedRESTClient(RESTClient):
+    """A RESTClient whose every request goes through one response check (dlt's default hook
+    only raises on error statuses, and only in `paginate`)."""
+
+    def __init__(self, check: Callable[..., None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._check = check
+
+    def _create_request(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["hooks"] = {"response": [self._check]}
+        return super()._create_request(*args, **kwargs)
+
+
+def make_client(
+    base_url: str,
+    auth: AuthBase,
+    service: Service,
+    max_rate_limit_wait: float,
+    headers: Optional[dict[str, str]] = None,
+) -> CheckedRESTClient:
+    """A client that retries what dlt retries plus RetryableResponse (the check runs inside
+    dlt's retry loop, as a requests response hook)."""
+    session = Client(raise_for_status=False, retry_condition=_retry_condition).session
+    return CheckedRESTClient(
+        _response_check(service, max_rate_limit_wait),
+        base_url=base_url,
+        headers=headers,
+        auth=auth,
+        session=session,
+    )
+
+
+def _retry_condition(response: Optional[Response], exception: Optional[BaseException]) -> bool:
+    if isinstance(exception, RetryableResponse):
+        return True
+    # GitHub secondary rate limit: 403 with Retry-After (dlt's wait honours the header).
+    if isinstance(exception, HTTPError) and exception.response is not None:
+        return exception.response.status_code == 403 and "retry-after" in exception.response.headers
+    return False
+
+
+def _response_check(service: Service, max_rate_limit_wait: float) -> Callable[..., None]:
+    def check(response: Response, *args: Any, **kwargs: Any) -> None:
+        delay = service.reset_delay(response)
+        if delay is not None:
+            if delay > max_rate_limit_wait:
+                reset_at = datetime.fromtimestamp(time.time() + delay, timezone.utc)
+                raise SourceError(
+                    f"{service.name} rate limit exhausted; it resets at {reset_at:%Y-%m-%d %H:%M:%S} UTC,"
+                    f" {delay:.0f} s from now, more than the configured max_rate_limit_wait of"
+                    f" {max_rate_limit_wait:.0f} s. Run again after the reset (nothing was stored)."
+                )
+            time.sleep(delay)
+            raise RetryableResponse(f"{service.name} rate limit was hit; waited {delay:.0f} s for its reset")
+        if response.status_code == 304:
+            raise IgnoreResponseException()  # not modified since the stored ETag
+        if response.status_code == 401:
+            raise SourceError(
+                f"{service.name} rejected the credential (401 Unauthorized). Set a valid value for"
+                f" {service.credential_key} (environment variable {service.credential_env})."
+            )
+        if response.status_code >= 400:
+            raise HTTPError(
+                f"{service.name} answered {response.status_code} {response.reason} for {response.url}",
+                response=response,
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise RetryableResponse(f"{service.name} sent a response that is not valid JSON: {exc}") from exc
+        if isinstance(body, dict) and body.get("errors"):
+            _check_graphql_errors(service, body["errors"])
+
+    return check
+
+
+def _check_graphql_errors(service: Service, errors: list[dict]) -> None:
+    messages = "; ".join(str(e.get("message", e)) for e in errors)
+    if all(e.get("type") in TRANSIENT_GRAPHQL_ERRORS or "type" not in e for e in errors):
+        raise RetryableResponse(f"{service.name} GraphQL query kept failing: {messages}")
+    raise SourceError(f"{service.name} GraphQL query failed: {messages}")

@@ -1,0 +1,297 @@
+"""The GitHub source against the simulated org: complete first load, change-only second load,
+survived faults, clear failures that store nothing, and the cost in requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from dlt.pipeline.exceptions import PipelineStepFailed
+from graphql import build_schema, parse, validate
+
+from dlt_sources import github as github_module
+from simorg.faults import Fault
+from simorg.scenario import (
+    Deployment,
+    DeploymentStatus,
+    PullRequest,
+    Release,
+    Repo,
+    Scenario,
+    WorkflowRun,
+)
+from simorg.server import SimulatedOrg
+from sources_fixtures import ago, cursor, fast_retries, github_source, rows, run  # noqa: F401
+
+SCHEMA_FILE = "/work/shared/api-examples/github-schema.graphql"
+SHA_A, SHA_B = "a" * 40, "b" * 40
+
+
+def run_record(repo: str, id: int, created_days: float, **changes) -> WorkflowRun:
+    fields = dict(
+        repo=repo, id=id, workflow_id=77, workflow_name="deploy", head_branch="main", head_sha=SHA_A,
+        event="push", status="completed", conclusion="success", created_at=ago(created_days),
+        run_started_at=ago(created_days), updated_at=ago(created_days), actor="alice",
+    )
+    return WorkflowRun(**{**fields, **changes})
+
+
+def small_scenario() -> Scenario:
+    """Two repositories; one PR, one run and one release older than the 365-day backfill."""
+    return Scenario(
+        repos=[Repo("acme", "api", 101), Repo("acme", "web", 102)],
+        pull_requests=[
+            PullRequest("acme/api", 1, 1001, "Fix login", "alice", created_at=ago(10), updated_at=ago(9),
+                        first_commit_at=ago(11), labels=["bug", "hotfix"], merged_at=ago(9), closed_at=ago(9),
+                        merge_commit_sha=SHA_A),
+            PullRequest("acme/api", 2, 1002, "Add search", "bob", created_at=ago(3), updated_at=ago(2),
+                        first_commit_at=ago(3, hours=1), head_ref="search"),
+            PullRequest("acme/api", 3, 1003, "Spike", None, created_at=ago(20), updated_at=ago(19),
+                        first_commit_at=None, closed_at=ago(19)),
+            PullRequest("acme/api", 4, 1004, "Ancient", "alice", created_at=ago(401), updated_at=ago(400),
+                        first_commit_at=ago(402), merged_at=ago(400), closed_at=ago(400)),
+            PullRequest("acme/web", 1, 2001, "Restyle", "carol", created_at=ago(5), updated_at=ago(4),
+                        first_commit_at=ago(6), merged_at=ago(4), closed_at=ago(4), merge_commit_sha=SHA_B),
+        ],
+        workflow_runs=[
+            run_record("acme/api", 5000, 400),
+            run_record("acme/api", 5001, 9),
+            run_record("acme/api", 5002, 1, status="in_progress", conclusion=None),
+            run_record("acme/web", 6001, 5, conclusion="failure", actor=None),
+        ],
+        releases=[
+            Release("acme/api", 7001, "v1.0", "main", "First", ago(9), ago(9), "alice"),
+            Release("acme/api", 7002, "v1.1", "main", "Next", ago(2), None, "bob", draft=True),
+        ],
+        deployments=[
+            Deployment("acme/api", 8001, SHA_A, "main", "production", ago(9), "alice", statuses=[
+                DeploymentStatus(1, "in_progress", ago(9)),
+                DeploymentStatus(2, "success", ago(9) + timedelta(minutes=10), log_url="https://ci/8001"),
+            ]),
+            Deployment("acme/api", 8002, SHA_A, "main", "staging", ago(1), "bob"),
+            Deployment("acme/web", 9001, SHA_B, "main", "production", ago(4), "carol", statuses=[
+                DeploymentStatus(3, "failure", ago(4) + timedelta(minutes=5)),
+            ]),
+        ],
+    )
+
+
+def test_first_run_loads_everything_in_the_backfill_window(home):
+    scenario = small_scenario()
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org))
+
+    # 5 PRs minus #1004, last updated 400 days ago (before the 365-day backfill).
+    assert rows(home, "raw_github", "select id from {t}.pull_requests order by id") == [(1001,), (1002,), (1003,), (2001,)]
+    pr = rows(home, "raw_github", """
+        select repository_id, repository, number, title, author, labels, base_ref, head_ref, state,
+               created_at, updated_at, closed_at, merged_at, merge_commit_sha, first_commit_at
+        from {t}.pull_requests where id = 1001""")[0]
+    assert pr[:5] == (101, "acme/api", 1, "Fix login", "alice")
+    assert json.loads(pr[5]) == ["bug", "hotfix"]
+    assert pr[6:9] == ("main", "feature", "merged")
+    assert pr[9:] == (ago(10), ago(9), ago(9), ago(9), SHA_A, ago(11))
+    assert rows(home, "raw_github", "select author, state, first_commit_at, merged_at from {t}.pull_requests where id = 1003") == [
+        (None, "closed", None, None)
+    ]
+    assert rows(home, "raw_github", "select state, head_ref from {t}.pull_requests where id = 1002") == [("open", "search")]
+
+    # Runs: #5000 (400 days old) is outside the backfill.
+    assert rows(home, "raw_github", """
+        select id, repository_id, repository, workflow_id, workflow_name, status, conclusion, actor, created_at
+        from {t}.workflow_runs order by id""") == [
+        (5001, 101, "acme/api", 77, "deploy", "completed", "success", "alice", ago(9)),
+        (5002, 101, "acme/api", 77, "deploy", "in_progress", None, "alice", ago(1)),
+        (6001, 102, "acme/web", 77, "deploy", "completed", "failure", None, ago(5)),
+    ]
+    assert rows(home, "raw_github", """
+        select id, repository_id, repository, tag_name, draft, created_at, published_at, author
+        from {t}.releases order by id""") == [
+        (7001, 101, "acme/api", "v1.0", False, ago(9), ago(9), "alice"),
+        (7002, 101, "acme/api", "v1.1", True, ago(2), None, "bob"),
+    ]
+    assert rows(home, "raw_github", """
+        select id, repository_id, environment, sha, ref, creator, latest_status_state, latest_status_at,
+               latest_status_log_url
+        from {t}.deployments order by id""") == [
+        (8001, 101, "production", SHA_A, "main", "alice", "success", ago(9) + timedelta(minutes=10), "https://ci/8001"),
+        (8002, 101, "staging", SHA_A, "main", "bob", None, None, None),
+        (9001, 102, "production", SHA_B, "main", "carol", "failure", ago(4) + timedelta(minutes=5), None),
+    ]
+
+
+def test_second_run_fetches_only_changes_and_merges(home):
+    scenario = small_scenario()
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org))
+
+        pr_1002 = next(pr for pr in scenario.pull_requests if pr.id == 1002)
+        pr_1002.merged_at = pr_1002.closed_at = pr_1002.updated_at = ago(hours=1)
+        scenario.pull_requests.append(
+            PullRequest("acme/api", 5, 1005, "New", "bob", created_at=ago(hours=2), updated_at=ago(hours=2),
+                        first_commit_at=ago(hours=3))
+        )
+        run_5002 = next(r for r in scenario.workflow_runs if r.id == 5002)
+        run_5002.status, run_5002.conclusion, run_5002.updated_at = "completed", "success", ago(hours=1)
+        scenario.workflow_runs.append(run_record("acme/api", 5003, 0.1))
+        scenario.deployments[1].statuses.append(DeploymentStatus(4, "success", ago(hours=1)))
+        org.reset_requests()
+        run(home, github_source(org))
+        second = dict(org.requests)
+
+        org.reset_requests()
+        run(home, github_source(org))
+        unchanged = dict(org.requests)
+
+    assert rows(home, "raw_github", "select id, state from {t}.pull_requests order by id") == [
+        (1001, "merged"), (1002, "merged"), (1003, "closed"), (1005, "open"), (2001, "merged"),
+    ]
+    assert rows(home, "raw_github", "select id, status, conclusion from {t}.workflow_runs order by id") == [
+        (5001, "completed", "success"), (5002, "completed", "success"), (5003, "completed", "success"),
+        (6001, "completed", "failure"),
+    ]
+    assert rows(home, "raw_github", "select count(*) from {t}.releases") == [(2,)]
+    assert rows(home, "raw_github", "select id, latest_status_state from {t}.deployments order by id") == [
+        (8001, "success"), (8002, "success"), (9001, "failure"),
+    ]
+    # Second run: one GraphQL page per repository for PRs and one for deployments (2 x 2), and the
+    # repository ids for releases come from state. REST: one request per repository and resource;
+    # releases are unchanged, so both answer 304.
+    assert second[("github", "graphql")] == 4
+    assert second.get(("github", "actions/runs"), 0) + second.get(("github", "actions/runs:304"), 0) == 2
+    assert second.get(("github", "releases:304")) == 2 and ("github", "releases") not in second
+    # Third run, nothing changed: every REST list is a 304 (free), GraphQL one page per query.
+    # (The runs window is created >= cursor - 72 h. It moved from ago(4) to ago(3.1) after run 2,
+    # but the answers are the same: api's runs #5002, #5003; web's #6001 is 5 days old in both.)
+    assert unchanged == {
+        ("github", "graphql"): 4,
+        ("github", "actions/runs:304"): 2,
+        ("github", "releases:304"): 2,
+    }
+
+
+def test_owner_lists_its_repositories(home):
+    scenario = small_scenario()
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org, repositories=None, owner="acme").with_resources("workflow_runs"))
+        assert org.requests[("github", "repos")] == 1
+    assert rows(home, "raw_github", "select distinct repository from {t}.workflow_runs order by 1") == [
+        ("acme/api",), ("acme/web",)
+    ]
+
+
+def test_faults_are_survived(home, monkeypatch):
+    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "6")
+    scenario = small_scenario()
+    with SimulatedOrg(scenario) as org:
+        org.inject(
+            Fault.too_many_requests(path="graphql", retry_after=1),
+            Fault.graphql_errors(),
+            Fault.cut_connection(path="graphql"),
+            Fault.secondary_limit(path="/actions/runs", retry_after=1),
+            Fault.invalid_json(path="/actions/runs"),
+            Fault.server_error(path="/releases", times=2, status=502),
+            Fault.primary_limit(path="/releases", reset_in=2),
+        )
+        run(home, github_source(org))
+        assert org.faults.pending == []  # every fault was met (and survived)
+
+    assert rows(home, "raw_github", "select count(*) from {t}.pull_requests") == [(4,)]
+    assert rows(home, "raw_github", "select count(*) from {t}.workflow_runs") == [(3,)]
+    assert rows(home, "raw_github", "select count(*) from {t}.releases") == [(2,)]
+    assert rows(home, "raw_github", "select count(*) from {t}.deployments") == [(3,)]
+
+
+def test_far_rate_limit_reset_fails_clearly_and_stores_nothing(home):
+    scenario = small_scenario()
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org))
+        before = cursor(home, "github", "pull_requests", "updated_at")
+        scenario.pull_requests.append(
+            PullRequest("acme/api", 5, 1005, "New", "bob", created_at=ago(hours=2), updated_at=ago(hours=2),
+                        first_commit_at=ago(hours=3))
+        )
+        org.inject(Fault.primary_limit(path="graphql", reset_in=3600))
+        with pytest.raises(PipelineStepFailed) as failure:
+            run(home, github_source(org))
+
+    message = str(failure.value)
+    assert "GitHub rate limit exhausted; it resets at" in message
+    assert "max_rate_limit_wait of 10 s" in message
+    assert cursor(home, "github", "pull_requests", "updated_at") == before == ago(2)
+    assert rows(home, "raw_github", "select count(*) from {t}.pull_requests where id = 1005") == [(0,)]
+
+
+def test_rejected_token_names_the_setting_and_hides_the_token(home):
+    with SimulatedOrg(small_scenario()) as org:
+        with pytest.raises(PipelineStepFailed) as failure:
+            run(home, github_source(org, access_token="ghp_wrong_secret_4711"))
+        assert sum(org.requests.values()) == 1  # fails fast: a 401 is not retried
+
+    message = str(failure.value)
+    assert "GitHub rejected the credential (401 Unauthorized)" in message
+    assert "sources.github.access_token (environment variable SOURCES__GITHUB__ACCESS_TOKEN)" in message
+    assert "ghp_wrong_secret_4711" not in message
+
+
+def test_graphql_errors_that_persist_fail_clearly(home):
+    with SimulatedOrg(small_scenario()) as org:
+        org.inject(Fault.graphql_errors(times=10))
+        with pytest.raises(PipelineStepFailed) as failure:
+            run(home, github_source(org).with_resources("pull_requests"))
+        assert org.requests[("github", "graphql")] == 4  # RUNTIME__REQUEST_MAX_ATTEMPTS
+    assert "GitHub GraphQL query kept failing: Something went wrong" in str(failure.value)
+
+
+def test_backfill_over_1000_workflow_runs_is_complete(home):
+    # 2,500 runs, one every 2 hours: beyond GitHub's 1,000-result cap on a filtered list.
+    scenario = Scenario(
+        repos=[Repo("acme", "api", 101)],
+        workflow_runs=[run_record("acme/api", 10_000 + n, n / 12) for n in range(2500)],
+    )
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org).with_resources("workflow_runs"))
+        requests = org.requests[("github", "actions/runs")]
+    assert rows(home, "raw_github", "select count(*), count(distinct id) from {t}.workflow_runs") == [(2500, 2500)]
+    # 25 pages of 100 plus a first page for each window that had to be split.
+    print(f"workflow runs backfill: {requests} requests for 2,500 runs")
+    assert requests < 40
+
+
+def test_requests_per_1000_pull_requests(home):
+    scenario = Scenario(
+        repos=[Repo("acme", "api", 101)],
+        pull_requests=[
+            PullRequest("acme/api", n, 100_000 + n, f"PR {n}", "alice", created_at=ago(300 - n / 5),
+                        updated_at=ago(300 - n / 5), first_commit_at=ago(301 - n / 5))
+            for n in range(1000)
+        ],
+    )
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org).with_resources("pull_requests"))
+        requests = org.requests[("github", "graphql")]
+    assert rows(home, "raw_github", "select count(*), count(first_commit_at) from {t}.pull_requests") == [(1000, 1000)]
+    print(f"pull requests: {requests} requests per 1,000 PRs")
+    assert requests == 10  # 100 per page, commits inside the page
+
+
+def test_every_graphql_query_is_valid_against_the_github_schema():
+    with open(SCHEMA_FILE) as schema_file:
+        schema = build_schema(schema_file.read(), assume_valid=True)
+    queries = [value for name, value in vars(github_module).items() if name.endswith("_QUERY")]
+    assert len(queries) == 3
+    for query in queries:
+        assert validate(schema, parse(query)) == []
+
+
+@pytest.mark.parametrize(
+    ("base_url", "graphql_url"),
+    [
+        ("https://api.github.com", "https://api.github.com/graphql"),
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/graphql"),
+        ("https://ghe.example.com/api/v3/", "https://ghe.example.com/api/graphql"),
+    ],
+)
+def test_graphql_endpoint_follows_the_rest_base_url(base_url, graphql_url):
+    assert github_module.graphql_endpoint(base_url) == graphql_url
