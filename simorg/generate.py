@@ -23,7 +23,7 @@ Knobs: teams, repos_per_team, months, prs_per_repo_per_week, deploy_failure_rate
 incidents_per_service_per_month, incident_after_deploy_share, with_ci_runs (False halves the
 records for PR-heavy benchmarks), owner. Work is linear in the number of records (one sort per
 repository). The benchmark size, teams=10, repos_per_team=10, months=36,
-prs_per_repo_per_week=64, gives 1.0 M PRs, 0.86 M workflow runs, 0.53 M deployments and ~740
+prs_per_repo_per_week=64, with_ci_runs=False, gives 1.0 M PRs, 0.86 M deploy runs, 0.53 M deployments, ~740
 incidents in about a minute and 1.9 GB of memory (measured on the 2-core CI box); serve it with
 SimulatedOrg(..., frozen=True) so it is indexed once. Ids fit GraphQL's 32-bit Int (databaseId).
 """
