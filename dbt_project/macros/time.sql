@@ -1,0 +1,21 @@
+{#- Raw timestamps are `timestamp with time zone`; downstream everything is a plain UTC `timestamp`,
+    so week/day buckets never depend on the session time zone. -#}
+{% macro utc_timestamp(column) -%}
+    cast(timezone('UTC', {{ column }}) as timestamp)
+{%- endmacro %}
+
+{#- Hours from one timestamp to another (fractional). -#}
+{% macro hours_between(start, finish) -%}
+    (epoch({{ finish }}) - epoch({{ start }})) / 3600.0
+{%- endmacro %}
+
+{#- A dlt load id ('1700000001.000001', grows with every load) as a comparable number. -#}
+{% macro load_order(load_id_column) -%}
+    cast({{ load_id_column }} as decimal(18, 6))
+{%- endmacro %}
+
+{#- Hours from start to finish, or null when finish is before start: negative spans (clock skew,
+    rebased history) are kept out of the metrics rather than clamped to zero. -#}
+{% macro elapsed_hours(start, finish) -%}
+    case when {{ finish }} >= {{ start }} then {{ hours_between(start, finish) }} end
+{%- endmacro %}
