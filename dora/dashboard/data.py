@@ -61,9 +61,14 @@ where created_at >= ? and created_at < ? and resolved_at is not null
 
 def collect(published_db: Path, definitions_dir: Path, now: dt.datetime) -> dict:
     """Read the marts and seeds into the page's data: scopes, per-scope metrics, definitions."""
-    # Before the first publish there is no file: an empty in-memory database reads as "no data yet".
-    con = duckdb.connect(str(published_db), read_only=True) if published_db.exists() else duckdb.connect()
+    con = duckdb.connect()
     try:
+        # Attached under its own name: a file called marts.duckdb would otherwise be a catalog "marts"
+        # that makes every "marts.<table>" ambiguous. Before the first publish there is no file, and the
+        # empty in-memory catalog reads as "no data yet".
+        if published_db.exists():
+            con.execute(f"attach '{_sql_text(published_db)}' as published (read_only)")
+            con.execute("use published")
         con.execute("set TimeZone = 'UTC'")
         return _Reader(con).collect(definitions_dir, now)
     finally:
@@ -78,7 +83,8 @@ class _Reader:
         self.tables = {
             f"{schema}.{name}"
             for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = current_database()"
             ).fetchall()
         }
 
@@ -275,6 +281,10 @@ def _previous(previous: dict, key: tuple[str, str], metric: str) -> float | None
     return previous.get(key, {}).get(metric)
 
 
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def _scope_key(row: dict) -> tuple[str, str]:
     return ("org", "") if row["scope"] == "org" else (row["scope"], row["scope_name"])
 
@@ -292,9 +302,9 @@ def _as_datetime(value: str) -> dt.datetime:
 def _json_value(value):
     """A DuckDB value as JSON: dates as ISO text, decimals as floats, NaN as null."""
     if isinstance(value, dt.datetime):
-        if value.tzinfo:
-            value = value.astimezone(dt.timezone.utc)
-        return value.isoformat()
+        # The marts keep UTC; a naive timestamp (dora_summary.window_end) is UTC too.
+        utc = value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return utc.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -376,8 +376,14 @@
     renderTable("service", key);
   }
 
+  function windowText(endIso) {
+    const end = new Date(endIso.length === 10 ? endIso + "T00:00:00Z" : endIso).getTime();
+    const first = new Date(end - DATA.window_days * 864e5).toISOString(), last = new Date(end - 1).toISOString();
+    return "Last " + DATA.window_days + " days: " + fmtDate(first) + " to " + fmtDate(last);
+  }
+
   document.getElementById("subtitle").textContent = DATA.window_end
-    ? "30 days to " + fmtDate(DATA.window_end) + " (exclusive) · page generated " + fmtDateTime(DATA.generated_at)
+    ? windowText(DATA.window_end) + " · page generated " + fmtDateTime(DATA.generated_at)
     : "No data yet: run the pipeline to fill it · page generated " + fmtDateTime(DATA.generated_at);
   document.getElementById("benchmark-year").textContent =
     DATA.benchmarks && DATA.benchmarks.report_year ? " (DORA " + DATA.benchmarks.report_year + " report)" : "";

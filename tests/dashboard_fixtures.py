@@ -1,0 +1,352 @@
+"""A hand-built published database for the dashboard tests, and a headless Chromium to look at it.
+
+The scenario (window_end 2024-06-01, so the current 30 days are [2024-05-02, 2024-06-01) and the
+previous 30 days are [2024-04-02, 2024-05-02)); teams and services:
+    payments: checkout, billing, ledger (ledger never deployed: a quiet service)
+    platform: gateway
+Every deployment ships exactly one change. The expected page values are worked out in
+tests/test_dashboard.py next to the assertions.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import itertools
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from websockets.sync.client import connect
+
+UTC = dt.timezone.utc
+WINDOW_END = dt.datetime(2024, 6, 1)  # a naive UTC timestamp, as dbt writes it
+TEAM_OF = {"checkout": "payments", "billing": "payments", "ledger": "payments", "gateway": "platform"}
+
+
+@dataclass
+class Deploy:
+    """One deployment and the one change it shipped."""
+
+    service: str
+    day: dt.date
+    failed: bool = False
+    coding: float = 0
+    review: float = 0
+    wait: float = 0
+
+
+def _days(month: int, *days: int) -> list[dt.date]:
+    return [dt.date(2024, month, d) for d in days]
+
+
+# Previous window. Lead times (coding = whole lead time, review = wait = 0 here):
+#   checkout 10,20,30,40,50,60 h; billing 100,200,300 h; gateway 5,15,25 h. Failed: checkout Apr 14, gateway Apr 16.
+PREVIOUS = (
+    [Deploy("checkout", d, d.day == 14, coding=h) for d, h in zip(_days(4, 5, 8, 11, 14, 17, 20), (10, 20, 30, 40, 50, 60))]
+    + [Deploy("billing", d, coding=h) for d, h in zip(_days(4, 10, 20, 30), (100, 200, 300))]
+    + [Deploy("gateway", d, d.day == 16, coding=h) for d, h in zip(_days(4, 6, 16, 26), (5, 15, 25))]
+)
+# Current window: checkout every other day May 3..31 (15), each change 2 h coding + 4 h review + 2 h wait = 8 h,
+# failed May 11; billing May 6,12,18,24,30 (5), 20 + 30 + 22 = 72 h, failed May 18;
+# gateway every third day May 4..31 (10), 1 + 2 + 1 = 4 h, none failed.
+CURRENT = (
+    [Deploy("checkout", d, d.day == 11, 2, 4, 2) for d in _days(5, *range(3, 32, 2))]
+    + [Deploy("billing", d, d.day == 18, 20, 30, 22) for d in _days(5, 6, 12, 18, 24, 30)]
+    + [Deploy("gateway", d, False, 1, 2, 1) for d in _days(5, *range(4, 32, 3))]
+)
+# (service, created, hours to restore or None if open, deployment it is attributed to (service, day) or None)
+INCIDENTS = [
+    ("checkout", dt.datetime(2024, 4, 14, 12, tzinfo=UTC), 4, ("checkout", dt.date(2024, 4, 14))),
+    ("gateway", dt.datetime(2024, 4, 16, 12, tzinfo=UTC), 2, ("gateway", dt.date(2024, 4, 16))),
+    ("billing", dt.datetime(2024, 4, 25, 12, tzinfo=UTC), None, None),
+    ("checkout", dt.datetime(2024, 5, 11, 14, tzinfo=UTC), 1.5, ("checkout", dt.date(2024, 5, 11))),
+    ("billing", dt.datetime(2024, 5, 18, 12, tzinfo=UTC), 30, ("billing", dt.date(2024, 5, 18))),
+    ("gateway", dt.datetime(2024, 5, 20, 9, tzinfo=UTC), 0.5, None),
+]
+# dora_summary, 30-day window, as dbt would compute it from CURRENT and INCIDENTS (2023 thresholds):
+# (scope, name, deployments/week, lead time median h, CFR, TTR median h, levels DF/LT/CFR/TTR/overall)
+SUMMARY = [
+    ("org", "org", 30 / (30 / 7), 8, 2 / 30, 1.5, "elite", "elite", "high", "high", "high"),
+    ("team", "payments", 20 / (30 / 7), 8, 2 / 20, 15.75, "high", "elite", "high", "high", "high"),
+    ("team", "platform", 10 / (30 / 7), 4, 0.0, 0.5, "high", "elite", "elite", "elite", "elite"),
+    ("service", "checkout", 15 / (30 / 7), 8, 1 / 15, 1.5, "high", "elite", "high", "high", "high"),
+    ("service", "billing", 5 / (30 / 7), 72, 1 / 5, 30, "high", "high", "low", "medium", "medium"),
+    ("service", "gateway", 10 / (30 / 7), 4, 0.0, 0.5, "high", "elite", "elite", "elite", "elite"),
+]
+# dora_weekly rows: (deployments, lead time median h, CFR, TTR median h) per week from a first Monday.
+# The org has 14 weeks from 2024-02-26; its week of 2024-04-29 was quiet (0 deployments, no medians).
+ORG_WEEKLY = [
+    (2, 40, 0.5, 4), (3, 36, 0.0, None), (3, 30, 0.0, None), (2, 44, 0.0, None), (4, 35, 0.25, 3),
+    (3, 28, 0.0, None), (3, 50, 0.333, 2), (2, 150, 0.0, None), (3, 90, 0.0, None), (0, None, None, None),
+    (7, 8, 0.0, None), (8, 8, 0.125, 1.5), (7, 8, 0.143, 30), (8, 6, 0.0, 0.5),
+]
+# The payments team has 12 weeks from 2024-03-11.
+PAYMENTS_WEEKLY = [
+    (1, 60, 0.0, None), (2, 50, 0.0, None), (3, 40, 0.333, 4), (2, 30, 0.0, None), (2, 100, 0.0, None),
+    (1, 200, 0.0, None), (2, 300, 0.0, None), (0, None, None, None), (5, 8, 0.0, None), (5, 8, 0.2, 1.5),
+    (4, 72, 0.25, 30), (5, 8, 0.0, None),
+]
+WEEKLY = {("org", "org"): (dt.date(2024, 2, 26), ORG_WEEKLY), ("team", "payments"): (dt.date(2024, 3, 11), PAYMENTS_WEEKLY)}
+NOW = dt.datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+_MARTS_DDL = """
+create schema marts;
+create table marts.deployments (deployment_id varchar, service varchar, team varchar, repository varchar,
+  method varchar, definition_id varchar, environment varchar, commit_sha varchar, deployed_at timestamptz,
+  url varchar, is_failed boolean, incident_count bigint);
+create table marts.changes (change_id varchar, service varchar, repository varchar, pr_number bigint, title varchar,
+  author varchar, first_commit_at timestamptz, opened_at timestamptz, merged_at timestamptz, deployment_id varchar,
+  deployed_at timestamptz, lead_time_hours double, coding_hours double, review_hours double,
+  deploy_wait_hours double);
+create table marts.incidents (incident_id varchar, service varchar, team varchar, source varchar,
+  definition_id varchar, title varchar, urgency varchar, priority varchar, created_at timestamptz,
+  resolved_at timestamptz, time_to_restore_hours double, deployment_id varchar,
+  recovery_from_deployment_hours double);
+create table marts.dora_weekly (scope varchar, scope_name varchar, week_start date, deployments bigint,
+  deployment_days bigint, changes bigint, lead_time_median_hours double, lead_time_p90_hours double,
+  failed_deployments bigint, change_failure_rate double, incidents bigint, time_to_restore_median_hours double);
+create table marts.dora_summary (scope varchar, scope_name varchar, window_days integer, window_end timestamp,
+  deployments_per_week double, lead_time_median_hours double, change_failure_rate double,
+  time_to_restore_median_hours double, deployment_frequency_level varchar, lead_time_level varchar,
+  change_failure_rate_level varchar, time_to_restore_level varchar, overall_level varchar);
+"""
+
+
+def write_definitions(folder: Path) -> Path:
+    """Seed CSVs as the dbt project keeps them: one definition uses a method default."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "deployment_definitions.csv").write_text(
+        "definition_id,method,repository,branch,environment\n"
+        "merged-to-main,merged_pr,,main,\n"
+        "prod-deploys,github_deployment,acme/gateway,,\n"
+    )
+    (folder / "incident_definitions.csv").write_text("definition_id,method,service,urgency\nall-pagerduty,pagerduty,,\n")
+    (folder / "definition_methods.csv").write_text(
+        "kind,method,filter,required,default_value\n"
+        "deployment,merged_pr,branch,true,\n"
+        "deployment,github_deployment,environment,false,production\n"
+    )
+    (folder / "services.csv").write_text(
+        "service,team,repository,pagerduty_service\n"
+        + "".join(f"{s},{t},acme/{s},{s.upper()}\n" for s, t in TEAM_OF.items())
+    )
+    (folder / "dora_benchmarks.csv").write_text(
+        "report_year,metric,better,elite,high,medium\n"
+        "2021,deployments_per_week,higher,7,0.25,0.04\n"
+        "2023,deployments_per_week,higher,7,1,0.25\n"
+        "2023,lead_time_hours,lower,24,168,720\n"
+        "2023,change_failure_rate,lower,0.05,0.10,0.15\n"
+        "2023,time_to_restore_hours,lower,1,24,168\n"
+    )
+    return folder
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection writing to path under the catalog name "published", as dora.publish does: a file
+    named marts.duckdb (the real name) opened directly would make "marts.<table>" ambiguous."""
+    con = duckdb.connect()
+    con.execute(f"attach '{path}' as published")
+    con.execute("use published")
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def write_published_db(path: Path) -> Path:
+    """The scenario's marts, plus meta.source_freshness, in a fresh DuckDB file."""
+    con = _open(path)
+    try:
+        con.execute(_MARTS_DDL)
+        ids = {}
+        for n, d in enumerate(PREVIOUS + CURRENT):
+            deployment_id = f"d{n}"
+            ids[(d.service, d.day)] = deployment_id
+            deployed_at = dt.datetime.combine(d.day, dt.time(10), UTC)
+            lead = d.coding + d.review + d.wait
+            first_commit = deployed_at - dt.timedelta(hours=lead)
+            opened = first_commit + dt.timedelta(hours=d.coding)
+            merged = opened + dt.timedelta(hours=d.review)
+            con.execute(
+                "insert into marts.deployments values (?, ?, ?, ?, 'merged_pr', 'merged-to-main', 'production',"
+                " ?, ?, '', ?, ?)",
+                (deployment_id, d.service, TEAM_OF[d.service], f"acme/{d.service}", f"sha{n}", deployed_at,
+                 d.failed, int(d.failed)),
+            )
+            con.execute(
+                "insert into marts.changes values (?, ?, ?, ?, 'a change', 'dev', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (f"c{n}", d.service, f"acme/{d.service}", n, first_commit, opened, merged, deployment_id,
+                 deployed_at, lead, d.coding, d.review, d.wait),
+            )
+        for n, (service, created, ttr, cause) in enumerate(INCIDENTS):
+            resolved = created + dt.timedelta(hours=ttr) if ttr is not None else None
+            con.execute(
+                "insert into marts.incidents values (?, ?, ?, 'pagerduty', 'all-pagerduty', 'outage', 'high', null,"
+                " ?, ?, ?, ?, null)",
+                (f"i{n}", service, TEAM_OF[service], created, resolved, ttr, ids.get(cause)),
+            )
+        for scope, name, *values in SUMMARY:
+            con.execute(
+                "insert into marts.dora_summary values (?, ?, 30, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (scope, name, WINDOW_END, *values),
+            )
+        for (scope, name), (first_week, weeks) in WEEKLY.items():
+            for week, (deployed, lead, cfr, ttr) in enumerate(weeks):
+                con.execute(
+                    "insert into marts.dora_weekly values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                    (scope, name, first_week + dt.timedelta(weeks=week), deployed, min(deployed, 5), deployed,
+                     lead, lead, round(deployed * (cfr or 0)), cfr, ttr),
+                )
+        con.execute(
+            "create schema meta;"
+            "create table meta.source_freshness (source text, resource text, last_loaded_at timestamptz,"
+            " row_count bigint);"
+            "insert into meta.source_freshness values"
+            " ('github', 'pull_requests', '2024-06-01 06:00:00+00', 1234),"
+            " ('pagerduty', 'incidents', '2024-05-28 06:00:00+00', 56);"
+        )
+    finally:
+        con.close()
+    return path
+
+
+def write_empty_db(path: Path) -> Path:
+    """The marts of a new install: every table exists, none has a row."""
+    con = _open(path)
+    try:
+        con.execute(_MARTS_DDL)
+    finally:
+        con.close()
+    return path
+
+
+# --- a real headless browser over the Chrome DevTools Protocol ----------------------------------
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--remote-debugging-port=0",
+]
+
+
+@dataclass
+class Page:
+    """One browser tab: evaluate JavaScript in it, read what went wrong, take screenshots."""
+
+    browser: "Browser"
+    session: str
+    errors: list[str] = field(default_factory=list)
+    loaded: bool = False
+
+    def send(self, method: str, params: dict | None = None) -> dict:
+        return self.browser.send(method, params, session=self)
+
+    def evaluate(self, expression: str):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise AssertionError(f"page script failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def screenshot(self, path: Path, width: int = 1280) -> Path:
+        metrics = {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+        self.send("Emulation.setDeviceMetricsOverride", metrics)
+        metrics["height"] = self.evaluate("document.documentElement.scrollHeight")
+        self.send("Emulation.setDeviceMetricsOverride", metrics)
+        shot = self.send("Page.captureScreenshot", {"format": "png"})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+
+class Browser:
+    """Debian's chromium, started once, driven over its DevTools websocket."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("chromium") or shutil.which("chromium-browser")
+        if binary is None:
+            pytest.fail("chromium is not installed: the dashboard tests need it (apt-get install -y chromium)")
+        self.profile = Path(tempfile.mkdtemp(prefix="dora-chromium-"))
+        self.process = subprocess.Popen(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.ids = itertools.count(1)
+        self.pages: dict[str, Page] = {}
+        self.socket = connect(self._websocket_url(), max_size=None, open_timeout=10, legacy=True)
+
+    def _websocket_url(self) -> str:
+        port_file = self.profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if port_file.exists() and len(lines := port_file.read_text().split()) >= 2:
+                return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+            if self.process.poll() is not None:
+                pytest.fail(f"chromium exited at start with code {self.process.returncode}")
+            time.sleep(0.05)
+        pytest.fail("chromium did not open its DevTools port within 15 s")
+
+    def send(self, method: str, params: dict | None = None, session: Page | None = None) -> dict:
+        message_id = next(self.ids)
+        message = {"id": message_id, "method": method, "params": params or {}}
+        if session is not None:
+            message["sessionId"] = session.session
+        self.socket.send(json.dumps(message))
+        while True:
+            reply = json.loads(self.socket.recv(timeout=20))
+            if reply.get("id") == message_id:
+                if "error" in reply:
+                    raise AssertionError(f"{method} failed: {reply['error']}")
+                return reply["result"]
+            self._event(reply)
+
+    def _event(self, event: dict) -> None:
+        page = self.pages.get(event.get("sessionId", ""))
+        method, params = event.get("method"), event.get("params", {})
+        if page is None:
+            return
+        if method == "Runtime.exceptionThrown":
+            page.errors.append(json.dumps(params["exceptionDetails"])[:500])
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            page.errors.append(json.dumps(params.get("args"))[:500])
+        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+            page.errors.append(params["entry"].get("text", ""))
+        elif method == "Page.loadEventFired":
+            page.loaded = True
+
+    def open(self, url: str) -> Page:
+        """A new tab showing url, returned once its load event fired."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        page = self.pages[session] = Page(self, session)
+        for domain in ("Runtime", "Page", "Log"):
+            page.send(f"{domain}.enable")
+        page.send("Page.navigate", {"url": url})
+        deadline = time.monotonic() + 20
+        while not page.loaded:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{url} did not finish loading within 20 s")
+            self._event(json.loads(self.socket.recv(timeout=20)))
+        return page
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)

@@ -1,0 +1,216 @@
+"""The dashboard, rendered from a hand-built published database and looked at in headless Chromium.
+
+Scenario: tests/dashboard_fixtures.py. Current window [2024-05-02, 2024-06-01), previous window
+[2024-04-02, 2024-05-02); 30 days = 30/7 weeks. Tiles show dora_summary's values; the change is
+against the previous window, which the dashboard computes from the detail marts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dora.dashboard import render_dashboard
+from dashboard_fixtures import NOW, Browser, write_definitions, write_empty_db, write_published_db
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+TILES_JS = """Object.fromEntries([...document.querySelectorAll('#tiles .tile')].map(t => [t.dataset.metric, [
+  t.querySelector('.tile-value').textContent,
+  t.querySelector('.level') ? t.querySelector('.level').textContent : null,
+  t.querySelector('.delta').textContent]]))"""
+
+
+def choose(page, scope_key: str) -> None:
+    """Pick a scope in the filter the way a reader does: set the select and fire its change event."""
+    page.evaluate(
+        f"(() => {{ const s = document.getElementById('scope'); s.value = {scope_key!r};"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
+
+
+def column(page, table: str, index: int) -> list[str]:
+    return page.evaluate(
+        f"[...document.querySelectorAll('#{table}-table tbody tr')].map(r => r.cells[{index}].textContent)"
+    )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = Browser()
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def scenario_page(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dashboard")
+    return render_dashboard(
+        write_published_db(folder / "marts.duckdb"),
+        write_definitions(folder / "definitions"),
+        folder / "out" / "dashboard.html",
+        now=NOW,
+    )
+
+
+@pytest.fixture
+def page(browser, scenario_page):
+    opened = browser.open(scenario_page.as_uri())
+    yield opened
+    assert opened.errors == [], "the page logged errors"
+
+
+def test_org_tiles_show_the_marts_values_and_the_change_from_the_previous_30_days(page):
+    # Current (dora_summary, org): 30 deployments / (30/7) = 7 /week, elite; lead time median 8 h, elite;
+    # CFR 2 failed / 30 = 6.67% -> "6.7%", high; time to restore median(1.5, 30, 0.5) = 1.5 h, high.
+    # Previous window, from the detail marts: 12 deployments / (30/7) = 2.8 /week -> +150%;
+    # lead times 5,10,15,20,25,30,40,50,60,100,200,300 -> median (30 + 40) / 2 = 35 h -> (8 - 35) / 35 = -77%;
+    # CFR 2 / 12 = 16.7% -> 6.67 - 16.67 = -10 pts; restore median(4, 2) = 3 h (billing's is open) -> -50%.
+    assert page.evaluate(TILES_JS) == {
+        "deployment_frequency": ["7 /week", "Elite", "▲ 150% from 2.8 /week · better"],
+        "lead_time": ["8 h", "Elite", "▼ 77% from 35 h · better"],
+        "change_failure_rate": ["6.7%", "High", "▼ 10 pts from 16.7% · better"],
+        "time_to_restore": ["1.5 h", "High", "▼ 50% from 3 h · better"],
+    }
+    assert page.evaluate("document.getElementById('overall').textContent") == "overall High"
+    assert page.evaluate("document.getElementById('subtitle').textContent") == (
+        "Last 30 days: 2 May 2024 to 31 May 2024 · page generated 1 Jun 2024, 12:00 UTC"
+    )
+    # Stages over the 30 current changes: coding 10x1, 15x2, 5x20 h -> median 2 h; review 10x2, 15x4, 5x30 -> 4 h;
+    # deploy wait 10x1, 15x2, 5x22 -> 2 h.
+    assert page.evaluate(
+        "[...document.querySelectorAll('#lead-parts [data-part] b')].map(b => b.textContent)"
+    ) == ["2 h", "4 h", "2 h"]
+    shot = page.screenshot(ARTIFACTS / "dashboard.png")
+    assert shot.stat().st_size > 50_000
+
+
+def test_choosing_a_team_changes_tiles_charts_and_tables(page):
+    choose(page, "team:payments")
+    # payments (checkout + billing): 20 / (30/7) = 4.67 -> "4.7 /week", was 9 / (30/7) = 2.1 -> +122%;
+    # lead time 8 h, was median of 10,20,30,40,50,60,100,200,300 = 50 h = 2.08 d -> "2.1 d", -84%;
+    # CFR 2 / 20 = 10%, was 1 / 9 = 11.1% -> -1.1 pts; restore median(1.5, 30) = 15.75 h, was 4 h -> +294%, worse.
+    assert page.evaluate(TILES_JS) == {
+        "deployment_frequency": ["4.7 /week", "High", "▲ 122% from 2.1 /week · better"],
+        "lead_time": ["8 h", "Elite", "▼ 84% from 2.1 d · better"],
+        "change_failure_rate": ["10%", "High", "▼ 1.1 pts from 11.1% · better"],
+        "time_to_restore": ["15.8 h", "High", "▲ 294% from 4 h · worse"],
+    }
+    # payments has 12 weeks in dora_weekly: 12 deployment dots; its lead time misses the quiet 8th week.
+    assert page.evaluate("document.querySelectorAll('[data-metric=deployment_frequency] circle').length") == 12
+    assert page.evaluate("document.querySelectorAll('[data-metric=lead_time] circle').length") == 11
+    assert column(page, "team", 0) == ["payments"]
+    assert column(page, "service", 0) == ["billing", "checkout", "ledger"]
+    assert page.evaluate("location.hash") == "#team%3Apayments"
+
+    choose(page, "team:platform")
+    # platform has no dora_weekly rows: every chart says so instead of drawing an empty frame.
+    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 4
+    assert column(page, "service", 0) == ["gateway"]
+    # gateway's 10 changes: coding 1 h, review 2 h, deploy wait 1 h each.
+    assert page.evaluate(
+        "[...document.querySelectorAll('#lead-parts [data-part] b')].map(b => b.textContent)"
+    ) == ["1 h", "2 h", "1 h"]
+
+
+def test_a_quiet_service_says_no_data_yet(page):
+    choose(page, "service:ledger")
+    tiles = page.evaluate(TILES_JS)
+    assert tiles == {metric: ["No data yet", None, ""] for metric in tiles} and len(tiles) == 4
+    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 4
+    assert "No data yet" in page.evaluate("document.getElementById('lead-parts').textContent")
+    assert column(page, "service", 2) == ["no data"]
+    assert column(page, "team", 0) == ["payments"]
+
+
+def test_trend_charts_draw_every_week_with_level_bands_behind(page):
+    # 14 org weeks, each with a deployment count (the quiet week is 0, a real value).
+    dots = page.evaluate(
+        "[...document.querySelectorAll('[data-metric=deployment_frequency] circle title')].map(t => t.textContent)"
+    )
+    assert len(dots) == 14
+    assert dots[-1] == "Week of 27 May 2024: 8 /week"
+    assert dots[9] == "Week of 29 Apr 2024: 0 /week"
+    # The quiet week has no lead-time median: 13 dots, and the line breaks into two pieces there.
+    assert page.evaluate("document.querySelectorAll('[data-metric=lead_time] circle').length") == 13
+    assert page.evaluate("document.querySelector('[data-metric=lead_time] path').getAttribute('d').split('M').length") == 3
+    # Deployments peak at 8 /week, above the elite line (7): all four bands are drawn behind the line.
+    assert page.evaluate(
+        "[...document.querySelectorAll('[data-metric=deployment_frequency] rect')].map(r => r.getAttribute('class'))"
+    ) == ["band-low", "band-medium", "band-high", "band-elite"]
+
+
+def test_table_headers_sort_the_rows(page):
+    # Deployments per week: billing 5/(30/7) = 1.2, gateway 2.3, checkout 3.5; ledger has none and stays last.
+    page.evaluate("document.querySelector('#service-table th[data-column=deployment_frequency] button').click()")
+    assert column(page, "service", 0) == ["billing", "gateway", "checkout", "ledger"]
+    page.evaluate("document.querySelector('#service-table th[data-column=deployment_frequency] button').click()")
+    assert column(page, "service", 0) == ["checkout", "gateway", "billing", "ledger"]
+    assert page.evaluate(
+        "document.querySelector('#service-table th[data-column=deployment_frequency]').getAttribute('aria-sort')"
+    ) == "descending"
+    # Change failure rate: gateway 0%, checkout 1/15 = 6.7%, billing 1/5 = 20% (low).
+    page.evaluate("document.querySelector('#service-table th[data-column=change_failure_rate] button').click()")
+    assert column(page, "service", 4) == ["0%Elite", "6.7%High", "20%Low", "no data"]
+
+
+def test_definitions_in_force_and_source_freshness(page):
+    definition = "document.querySelector('[data-definition={}]').textContent"
+    # merged-to-main matched all 30 current deployments; prod-deploys none; all 3 current incidents are PagerDuty's.
+    assert page.evaluate(definition.format("merged-to-main")) == (
+        "merged-to-main (merged pr): branch = main · 30 matched in the last 30 days"
+    )
+    # prod-deploys leaves environment empty: dbt applies the method's default, so the page says so.
+    assert page.evaluate(definition.format("prod-deploys")) == (
+        "prod-deploys (github deployment): repository = acme/gateway, environment = production (default)"
+        " · 0 matched in the last 30 days"
+    )
+    assert page.evaluate(definition.format("all-pagerduty")) == (
+        "all-pagerduty (pagerduty): all · 3 matched in the last 30 days"
+    )
+    rows = page.evaluate(
+        "[...document.querySelectorAll('#freshness tbody tr')].map(r => [...r.cells].map(c => c.textContent))"
+    )
+    # Loaded 06:00 on the page's day (generated 12:00): 6 h; pagerduty 4 days and 6 h earlier: 102 h = 4.25 d.
+    assert rows == [
+        ["github", "pull_requests", "1 Jun 2024, 06:00 UTC (6 h before this page)", "1,234"],
+        ["pagerduty", "incidents", "28 May 2024, 06:00 UTC (4.3 d before this page)", "56"],
+    ]
+    assert page.evaluate("document.querySelector('[data-source=\"pagerduty.incidents\"] .stale') !== null")
+
+
+@pytest.mark.parametrize("published", ["missing", "empty"])
+def test_a_new_install_renders_no_data_yet(browser, tmp_path, published):
+    db = tmp_path / "marts.duckdb"
+    if published == "empty":
+        write_empty_db(db)
+    out = render_dashboard(db, tmp_path / "no-definitions-yet", tmp_path / "dashboard.html", now=NOW)
+    page = browser.open(out.as_uri())
+    text = page.evaluate("document.body.innerText")
+    assert page.errors == []
+    assert page.evaluate("document.querySelectorAll('#tiles .tile-value.empty').length") == 4
+    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 4
+    assert "No teams yet" in text and "No services yet" in text
+    assert "Source freshness: unknown" in text
+    for broken in ("NaN", "undefined", "null", "None", "Infinity"):
+        assert broken not in text
+    page.screenshot(ARTIFACTS / f"dashboard-{published}.png")
+
+
+def test_command_line_writes_one_self_contained_page(tmp_path):
+    db = write_published_db(tmp_path / "marts.duckdb")
+    out = tmp_path / "site" / "dora.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "dora.dashboard", str(db), str(write_definitions(tmp_path / "defs")), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == str(out)
+    html = out.read_text()
+    # Nothing fetched from elsewhere: no external scripts, styles or images.
+    assert "<script src" not in html and "<link" not in html and "<img" not in html
+    assert [p.name for p in out.parent.iterdir()] == ["dora.html"]  # the temporary file was renamed away
