@@ -37,7 +37,6 @@ KINDS = ("deployment", "incident")
 ID_COLUMN = "definition_id"
 METHOD_COLUMN = "method"
 METHODS_FILE = "definition_methods.csv"
-LOCK_FILE = ".definitions.lock"
 # Filters matched against a list column of the history table instead of a scalar column.
 LIST_FILTERS = {"label": "labels"}
 HISTORY_TABLES = {"deployment": "history.deployment_history", "incident": "history.incident_history"}
@@ -176,13 +175,16 @@ def check(directory: Path) -> list[DefinitionError]:
 
 @contextmanager
 def _exclusive(directory: Path) -> Iterator[None]:
-    """Serialize read-modify-write of the definition files across processes (two `define` runs keep both rows)."""
-    with open(directory / LOCK_FILE, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """Serialize read-modify-write of the definition files across processes (two `define` runs keep both rows).
+
+    The lock is a flock on the seeds directory itself, so no lock file is left among the seeds.
+    """
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _write_atomically(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:

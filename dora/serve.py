@@ -41,6 +41,7 @@ def make_server(landing_dir: Path, token: str, host: str = "127.0.0.1", port: in
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "dora-custom-api"
+        timeout = 30  # seconds a client may stall mid-request before its connection is dropped
 
         def do_GET(self) -> None:
             if self.path == "/healthz":
@@ -71,10 +72,12 @@ def make_server(landing_dir: Path, token: str, host: str = "127.0.0.1", port: in
                 raise _Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong bearer token")
             if self.headers.get_content_type() != "application/json":
                 raise _Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
-            try:
-                length = int(self.headers["Content-Length"])
-            except (TypeError, ValueError):
-                raise _Refused(HTTPStatus.LENGTH_REQUIRED, "a Content-Length header is required") from None
+            length_header = self.headers.get("Content-Length")
+            if length_header is None:
+                raise _Refused(HTTPStatus.LENGTH_REQUIRED, "a Content-Length header is required")
+            if not (length_header.isascii() and length_header.isdigit()):
+                raise _Refused(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
+            length = int(length_header)
             if length > MAX_BODY:
                 raise _Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY} bytes")
             try:

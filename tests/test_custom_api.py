@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from click.testing import CliRunner
@@ -125,6 +126,14 @@ def test_bad_records_get_a_400_naming_the_field_and_store_nothing(home, api, pat
     assert list(home.landing.iterdir()) == []
 
 
+def test_concurrent_posts_all_land_as_whole_lines(home, api):
+    payloads = [{**DEPLOYMENT, "id": f"D-{n}"} for n in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda payload: post(api, "/deployments", payload)[0], payloads))
+    assert statuses == [201] * 24
+    assert sorted(record["id"] for record in landed(home, "deployments")) == sorted(f"D-{n}" for n in range(24))
+
+
 def test_malformed_json_is_a_400(home, api):
     status, body = post(api, "/incidents", b'{"service": "checkout",')
     assert (status, body["field"]) == (400, "body")
@@ -156,6 +165,19 @@ def test_content_type_must_be_json(home, api):
     assert (status, body) == (415, {"error": "Content-Type must be application/json"})
     assert list(home.landing.iterdir()) == []
     assert post(api, "/deployments", DEPLOYMENT, content_type="application/json; charset=utf-8")[0] == 201
+
+
+def test_a_negative_content_length_is_refused(home, api):
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}", "Content-Length": "-1"}
+    connection = http.client.HTTPConnection("127.0.0.1", api, timeout=10)
+    connection.putrequest("POST", "/deployments")
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())) == (400, {"error": "Content-Length must be a number of bytes"})
+    connection.close()
+    assert list(home.landing.iterdir()) == []
 
 
 def test_healthz_and_unknown_paths(api):

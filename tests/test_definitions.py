@@ -15,8 +15,6 @@ from dora import definitions
 
 DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
                     "environment,state,service\n"
-
-
 def errors_of(directory) -> list[str]:
     return [f"{error.path.name}:{error.line}:{error.column}: {error.message}" for error in definitions.check(directory)]
 
@@ -70,6 +68,7 @@ def test_rules_come_from_definition_methods_csv(seeds):
 
 def test_add_appends_one_row_with_a_readable_unique_id(seeds):
     path = seeds / "deployment_definitions.csv"
+    files = sorted(p.name for p in seeds.iterdir())
     reader = path.open()  # a reader that opened the file before the edit, like a running `dbt seed`
     first = definitions.add_definition(seeds, "deployment", "workflow_run",
                                        {"repository": "acme/*", "workflow": "deploy*", "branch": "main"})
@@ -86,13 +85,14 @@ def test_add_appends_one_row_with_a_readable_unique_id(seeds):
     assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,\n" \
                                                 "merged-to-master,merged_pr,,master,,,,,,,,,,\n"
     reader.close()
-    assert [p.name for p in seeds.iterdir() if p.name.endswith(".tmp")] == []
+    assert sorted(p.name for p in seeds.iterdir()) == files  # no temp or lock file left behind
     assert definitions.check(seeds) == []
 
 
 def test_a_failed_write_leaves_the_seed_untouched(seeds, monkeypatch):
     path = seeds / "deployment_definitions.csv"
     before = path.read_bytes()
+    files = sorted(p.name for p in seeds.iterdir())
 
     def crash(*_args):
         raise OSError("disk full")
@@ -101,7 +101,7 @@ def test_a_failed_write_leaves_the_seed_untouched(seeds, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         definitions.add_definition(seeds, "deployment", "merged_pr", {"branch": "release/*"})
     assert path.read_bytes() == before
-    assert [p.name for p in seeds.iterdir() if p.name.endswith(".tmp")] == []
+    assert sorted(p.name for p in seeds.iterdir()) == files
 
 
 def test_glob_values_with_quotes_and_commas_survive_the_csv(seeds):
