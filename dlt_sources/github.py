@@ -245,7 +245,7 @@ def releases(
     repository_ids = state.setdefault("repository_ids", {})
     for repo in repos():
         for page in _rest_pages(client, f"repos/{repo}/releases", {}, "$", etags, repo):
-            if repo not in repository_ids:
+            if page and repo not in repository_ids:
                 repository_ids[repo] = _repository_id(client, graphql_url, repo)
             rows = [_release_row(release, repo, repository_ids[repo]) for release in page]
             yield rows

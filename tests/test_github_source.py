@@ -222,6 +222,12 @@ def test_far_rate_limit_reset_fails_clearly_and_stores_nothing(home):
     assert cursor(home, "github", "pull_requests", "updated_at") == before == ago(2)
     assert rows(home, "raw_github", "select count(*) from {t}.pull_requests where id = 1005") == [(0,)]
 
+    # After the reset (here: a fresh server with the same data) the next run picks the PR up.
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org))
+    assert cursor(home, "github", "pull_requests", "updated_at") == ago(hours=2)
+    assert rows(home, "raw_github", "select count(*), count(distinct id) from {t}.pull_requests") == [(5, 5)]
+
 
 def test_rejected_token_names_the_setting_and_hides_the_token(home):
     with SimulatedOrg(small_scenario()) as org:
