@@ -97,17 +97,18 @@ WEEKLY = {("org", "org"): (dt.date(2024, 2, 26), ORG_WEEKLY), ("team", "payments
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=UTC)
 
 _MARTS_DDL = """
+-- the marts' column types as dbt builds them: timestamps are naive UTC
 create schema marts;
 create table marts.deployments (deployment_id varchar, service varchar, team varchar, repository varchar,
-  method varchar, definition_id varchar, environment varchar, commit_sha varchar, deployed_at timestamptz,
+  method varchar, definition_id varchar, environment varchar, commit_sha varchar, deployed_at timestamp,
   url varchar, is_failed boolean, incident_count bigint);
 create table marts.changes (change_id varchar, service varchar, repository varchar, pr_number bigint, title varchar,
-  author varchar, first_commit_at timestamptz, opened_at timestamptz, merged_at timestamptz, deployment_id varchar,
-  deployed_at timestamptz, lead_time_hours double, coding_hours double, review_hours double,
+  author varchar, first_commit_at timestamp, opened_at timestamp, merged_at timestamp, deployment_id varchar,
+  deployed_at timestamp, lead_time_hours double, coding_hours double, review_hours double,
   deploy_wait_hours double);
 create table marts.incidents (incident_id varchar, service varchar, team varchar, source varchar,
-  definition_id varchar, title varchar, urgency varchar, priority varchar, created_at timestamptz,
-  resolved_at timestamptz, time_to_restore_hours double, deployment_id varchar,
+  definition_id varchar, title varchar, urgency varchar, priority varchar, created_at timestamp,
+  resolved_at timestamp, time_to_restore_hours double, deployment_id varchar,
   recovery_from_deployment_hours double);
 create table marts.dora_weekly (scope varchar, scope_name varchar, week_start date, deployments bigint,
   deployment_days bigint, changes bigint, lead_time_median_hours double, lead_time_p90_hours double,

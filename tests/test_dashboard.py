@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dora.dashboard import render_dashboard
+from dora.dashboard.render import page as dashboard_page
 from dashboard_fixtures import NOW, Browser, write_definitions, write_empty_db, write_published_db
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -126,6 +127,19 @@ def test_a_quiet_service_says_no_data_yet(page):
     assert column(page, "team", 0) == ["payments"]
 
 
+def test_no_scope_shows_a_broken_value(page):
+    scopes = page.evaluate("[...document.querySelectorAll('#scope option')].map(o => o.value)")
+    # org, 2 teams, 4 services (ledger only from the services seed).
+    assert scopes == [
+        "org:", "team:payments", "team:platform",
+        "service:billing", "service:checkout", "service:gateway", "service:ledger",
+    ]
+    for scope in scopes:
+        choose(page, scope)
+        text = page.evaluate("document.body.innerText")
+        assert not [word for word in ("NaN", "undefined", "null", "None", "Infinity") if word in text], scope
+
+
 def test_trend_charts_draw_every_week_with_level_bands_behind(page):
     # 14 org weeks, each with a deployment count (the quiet week is 0, a real value).
     dots = page.evaluate(
@@ -214,3 +228,9 @@ def test_command_line_writes_one_self_contained_page(tmp_path):
     # Nothing fetched from elsewhere: no external scripts, styles or images.
     assert "<script src" not in html and "<link" not in html and "<img" not in html
     assert [p.name for p in out.parent.iterdir()] == ["dora.html"]  # the temporary file was renamed away
+
+
+def test_text_from_the_seeds_cannot_end_the_embedded_data_early():
+    html = dashboard_page({"service": "</script><script>alert(1)</script>"})
+    # Only the two real closing tags remain: the JSON block's and the script's.
+    assert html.count("</script>") == 2

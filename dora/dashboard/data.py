@@ -158,7 +158,7 @@ class _Reader:
         }
 
     def teams_of_service(self, services_seed: list[dict]) -> dict[str, str]:
-        """Which team owns each service: the seed first, then what the marts recorded."""
+        """Which team owns each service: what the marts recorded, overridden by the services seed."""
         teams = {}
         for table in ("marts.deployments", "marts.incidents"):
             for r in self.rows(
