@@ -30,8 +30,9 @@ from requests.auth import AuthBase
 
 DEFAULT_MAX_RATE_LIMIT_WAIT = 300.0
 
-# GraphQL error types that say "try again later" (anything untyped is GitHub's generic
-# "Something went wrong while executing your query", also transient).
+# GraphQL error types that say "try again later". GitHub's generic "Something went wrong while
+# executing your query" (a timeout) has no type, path or extensions: also transient. Anything
+# else (NOT_FOUND, FORBIDDEN, a query the schema rejects) will not pass on a retry.
 TRANSIENT_GRAPHQL_ERRORS = {"RATE_LIMITED", "INTERNAL", "TIMEOUT", "SERVICE_UNAVAILABLE"}
 
 
@@ -152,6 +153,12 @@ def _response_check(service: Service, max_rate_limit_wait: float) -> Callable[..
 
 def _check_graphql_errors(service: Service, errors: list[dict]) -> None:
     messages = "; ".join(str(e.get("message", e)) for e in errors)
-    if all(e.get("type") in TRANSIENT_GRAPHQL_ERRORS or "type" not in e for e in errors):
+    if all(_is_transient(error) for error in errors):
         raise RetryableResponse(f"{service.name} GraphQL query kept failing: {messages}")
     raise SourceError(f"{service.name} GraphQL query failed: {messages}")
+
+
+def _is_transient(error: dict) -> bool:
+    if "type" in error:
+        return error["type"] in TRANSIENT_GRAPHQL_ERRORS
+    return "path" not in error and "extensions" not in error

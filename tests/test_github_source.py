@@ -250,6 +250,16 @@ def test_graphql_errors_that_persist_fail_clearly(home):
     assert "GitHub GraphQL query kept failing: Something went wrong" in str(failure.value)
 
 
+def test_graphql_error_that_cannot_pass_fails_at_once(home):
+    with SimulatedOrg(small_scenario()) as org:
+        with pytest.raises(PipelineStepFailed) as failure:
+            run(home, github_source(org, repositories=["acme/missing"]).with_resources("pull_requests"))
+        assert org.requests[("github", "graphql")] == 1
+    assert "GitHub GraphQL query failed: Could not resolve to a Repository with the name 'acme/missing'." in str(
+        failure.value
+    )
+
+
 def test_backfill_over_1000_workflow_runs_is_complete(home):
     # 2,500 runs, one every 2 hours: beyond GitHub's 1,000-result cap on a filtered list.
     scenario = Scenario(
