@@ -1,0 +1,26 @@
+{#- How one filter cell of a definition matches one record value. The single place of these rules
+    (dora/definitions.py implements the same for `dora define`'s preview; keep them equal):
+    - the cell is a DuckDB GLOB pattern matched against the whole value: `*` any characters,
+      `?` one character, `[abc]` one of a set; case-sensitive;
+    - a leading `!` negates the pattern;
+    - an empty cell matches anything (the method's default from definition_methods.csv is applied
+      before, in match_definitions);
+    - a missing (null) record value is matched as the empty string. -#}
+{% macro filter_matches(value, pattern) -%}
+    (case
+        when coalesce({{ pattern }}, '') = '' then true
+        when starts_with({{ pattern }}, '!') then not (coalesce({{ value }}, '') glob substr({{ pattern }}, 2))
+        else coalesce({{ value }}, '') glob {{ pattern }}
+    end)
+{%- endmacro %}
+
+{#- The same for a list of values (a PR's labels): matches when ANY value matches the pattern;
+    negated, when NO value matches. -#}
+{% macro any_value_matches(values, pattern) -%}
+    (case
+        when coalesce({{ pattern }}, '') = '' then true
+        when starts_with({{ pattern }}, '!')
+            then not (coalesce(len(list_filter({{ values }}, lambda value: value glob substr({{ pattern }}, 2))), 0) > 0)
+        else coalesce(len(list_filter({{ values }}, lambda value: value glob {{ pattern }})), 0) > 0
+    end)
+{%- endmacro %}

@@ -1,0 +1,26 @@
+{#- Each row of `relation` three times: for the whole org, for its team, for its service; the DORA
+    marts aggregate per (scope, scope_name). Rows without a team have no team scope. -#}
+{% macro scoped(relation) %}
+    select 'org' as scope, 'org' as scope_name, * from {{ relation }}
+    union all
+    select 'team' as scope, team as scope_name, * from {{ relation }} where team is not null
+    union all
+    select 'service' as scope, service as scope_name, * from {{ relation }} where service is not null
+{% endmacro %}
+
+{#- Each (scope, window) of the `scope_windows` CTE with the rows of `relation` in that scope whose
+    `time_column` falls in [window_start, window_end); a window without rows keeps one row of nulls,
+    so it still appears with 0 counts. -#}
+{% macro in_scope_windows(relation, time_column) %}
+    select
+        scope_windows.scope,
+        scope_windows.scope_name,
+        scope_windows.window_days,
+        facts.* exclude (scope, scope_name)
+    from scope_windows
+    left join ({{ scoped(relation) }}) as facts
+        on scope_windows.scope = facts.scope
+        and scope_windows.scope_name = facts.scope_name
+        and facts.{{ time_column }} >= scope_windows.window_start
+        and facts.{{ time_column }} < scope_windows.window_end
+{% endmacro %}

@@ -1,0 +1,125 @@
+{#- Which deployment shipped each merged pull request (one row per shipped PR).
+
+    - A merged_pr deployment ships exactly its own PR.
+    - Any other deployment ships the PRs of its repository (into its branch, when it has one) that
+      no earlier deployment shipped and that were merged at or before its cut-off: the merge time of
+      the PR whose merge commit it deployed, else its deployment time. So a deployment that started
+      before a later merge does not claim it.
+    - A repository's first deployment is the baseline: what it ships (everything merged up to it,
+      any branch) predates the history and is not a change.
+    Per (repository, branch), a PR goes to the earliest deployment whose cut-off is at or after its
+    merge: the deployments that raise the running maximum cut-off form a frontier, and an ASOF join
+    finds the first frontier entry at or after each merge, in one pass at any size. -#}
+with
+
+deployments as (
+    select * from {{ ref('int_deployments_mapped') }}
+),
+
+pull_requests as (
+    select * from {{ ref('pull_request_history') }}
+),
+
+deployed_merges as (
+    -- the PR whose merge commit a deployment deployed
+    select
+        deployments.deployment_id,
+        max(pull_requests.merged_at) as merged_at
+    from deployments
+    inner join pull_requests
+        on deployments.repository = pull_requests.repository
+        and deployments.commit_sha = pull_requests.merge_commit_sha
+    group by deployments.deployment_id
+),
+
+repository_deployments as (
+    select
+        deployments.deployment_id,
+        deployments.method,
+        deployments.source_id,
+        deployments.repository,
+        deployments.branch,
+        deployments.deployed_at,
+        coalesce(deployed_merges.merged_at, deployments.deployed_at) as cutoff,
+        row_number() over (
+            partition by deployments.repository order by deployments.deployed_at, deployments.deployment_id
+        ) = 1 as is_baseline
+    from deployments
+    left join deployed_merges on deployments.deployment_id = deployed_merges.deployment_id
+    where deployments.repository is not null
+),
+
+own_pull_requests as (
+    select
+        pull_requests.pull_request_id,
+        repository_deployments.deployment_id,
+        repository_deployments.is_baseline
+    from repository_deployments
+    inner join pull_requests
+        on repository_deployments.method = 'merged_pr'
+        and repository_deployments.source_id = cast(pull_requests.pull_request_id as varchar)
+),
+
+unclaimed_pull_requests as (
+    select * from pull_requests
+    where pull_request_id not in (select pull_request_id from own_pull_requests)
+),
+
+repository_branches as (
+    select distinct repository, base_ref
+    from pull_requests
+),
+
+cutoff_deployments as (
+    -- the deployments that ship everything merged up to their cut-off, per PR base branch;
+    -- one without a branch, and the baseline, cover every branch of the repository
+    select
+        repository_deployments.*,
+        repository_branches.base_ref
+    from repository_deployments
+    inner join repository_branches
+        on repository_deployments.repository = repository_branches.repository
+        and (repository_deployments.branch = repository_branches.base_ref
+             or repository_deployments.branch is null
+             or repository_deployments.is_baseline)
+    where repository_deployments.method <> 'merged_pr' or repository_deployments.is_baseline
+),
+
+frontier as (
+    select * from (
+        select
+            *,
+            max(cutoff) over (
+                partition by repository, base_ref order by deployed_at, deployment_id
+                rows between unbounded preceding and 1 preceding
+            ) as earlier_cutoff
+        from cutoff_deployments
+    )
+    where earlier_cutoff is null or cutoff > earlier_cutoff
+),
+
+claimed_pull_requests as (
+    select
+        unclaimed_pull_requests.pull_request_id,
+        frontier.deployment_id,
+        frontier.is_baseline
+    from unclaimed_pull_requests
+    asof inner join frontier
+        on unclaimed_pull_requests.repository = frontier.repository
+        and unclaimed_pull_requests.base_ref = frontier.base_ref
+        and unclaimed_pull_requests.merged_at <= frontier.cutoff
+),
+
+shipped as (
+    select * from own_pull_requests
+    union all
+    select * from claimed_pull_requests
+),
+
+final as (
+    select pull_request_id, deployment_id
+    from shipped
+    where not is_baseline
+)
+
+select * from final

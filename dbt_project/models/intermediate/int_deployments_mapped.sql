@@ -1,0 +1,55 @@
+{#- The records that currently count as deployments, with their service and team (services.csv).
+    A custom deployment names its service; others take the first services.csv row whose
+    `repository` glob matches, else the repository's full name. The team is the one services.csv
+    gives that service. Mapping happens after history, so editing services.csv re-evaluates nothing. -#}
+with
+
+deployment_history as (
+    select * from {{ ref('deployment_history') }}
+),
+
+services as (
+    select * from {{ ref('int_services') }}
+),
+
+deployments as (
+    select * from deployment_history
+    where is_deployment
+),
+
+repository_services as (
+    {{ first_matching_service('deployments', 'candidate_id', 'repository', 'services', 'repository') }}
+),
+
+service_teams as (
+    select distinct service, service_team as team
+    from services
+),
+
+named as (
+    select
+        deployments.*,
+        coalesce(deployments.service, repository_services.service, deployments.repository) as service_name
+    from deployments
+    left join repository_services on deployments.candidate_id = repository_services.record_id
+),
+
+final as (
+    select
+        named.candidate_id as deployment_id,
+        named.method,
+        named.source_id,
+        named.definition_id,
+        named.service_name as service,
+        service_teams.team,
+        named.repository,
+        named.branch,
+        named.environment,
+        named.commit_sha,
+        named.deployed_at,
+        named.url
+    from named
+    left join service_teams on named.service_name = service_teams.service
+)
+
+select * from final

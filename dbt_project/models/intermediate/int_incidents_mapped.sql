@@ -1,0 +1,62 @@
+{#- The records that currently count as incidents, with their service and team (services.csv).
+    A custom incident names its service; a PagerDuty incident takes the first services.csv row whose
+    `pagerduty_service` glob matches its PagerDuty service, else that service's name. The team is
+    the one services.csv gives that service, else the incident's first PagerDuty team. -#}
+with
+
+incident_history as (
+    select * from {{ ref('incident_history') }}
+),
+
+services as (
+    select * from {{ ref('int_services') }}
+),
+
+incidents as (
+    select * from incident_history
+    where is_incident
+),
+
+paged_incidents as (
+    select * from incidents
+    where method = 'pagerduty'
+),
+
+pagerduty_services as (
+    {{ first_matching_service('paged_incidents', 'candidate_id', 'service', 'services', 'pagerduty_service') }}
+),
+
+service_teams as (
+    select distinct service, service_team as team
+    from services
+),
+
+named as (
+    select
+        incidents.*,
+        coalesce(pagerduty_services.service, incidents.service) as service_name
+    from incidents
+    left join pagerduty_services on incidents.candidate_id = pagerduty_services.record_id
+),
+
+final as (
+    select
+        named.candidate_id as incident_id,
+        named.method as source,
+        named.source_id,
+        named.definition_id,
+        named.service_name as service,
+        coalesce(service_teams.team, named.team) as team,
+        named.title,
+        named.urgency,
+        named.priority,
+        named.created_at,
+        named.resolved_at,
+        named.linked_deployment_id,
+        named.linked_commit_sha,
+        named.url
+    from named
+    left join service_teams on named.service_name = service_teams.service
+)
+
+select * from final

@@ -1,0 +1,44 @@
+{#- One row per merged pull request that reached a deployment (int_changes_shipped), with its lead
+    time: deployed_at - first commit, split into coding (first commit -> PR opened), review
+    (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
+    history) is null, so it stays out of the metrics. -#}
+with
+
+shipped as (
+    select * from {{ ref('int_changes_shipped') }}
+),
+
+pull_requests as (
+    select * from {{ ref('pull_request_history') }}
+),
+
+deployments as (
+    select * from {{ ref('int_deployments_mapped') }}
+),
+
+final as (
+    select
+        cast(pull_requests.pull_request_id as varchar) as change_id,
+        deployments.service,
+        deployments.team,
+        pull_requests.repository,
+        pull_requests.pr_number,
+        pull_requests.title,
+        pull_requests.author,
+        pull_requests.base_ref,
+        pull_requests.url,
+        pull_requests.first_commit_at,
+        pull_requests.opened_at,
+        pull_requests.merged_at,
+        deployments.deployment_id,
+        deployments.deployed_at,
+        {{ elapsed_hours('pull_requests.first_commit_at', 'deployments.deployed_at') }} as lead_time_hours,
+        {{ elapsed_hours('pull_requests.first_commit_at', 'pull_requests.opened_at') }} as coding_hours,
+        {{ elapsed_hours('pull_requests.opened_at', 'pull_requests.merged_at') }} as review_hours,
+        {{ elapsed_hours('pull_requests.merged_at', 'deployments.deployed_at') }} as deploy_wait_hours
+    from shipped
+    inner join pull_requests on shipped.pull_request_id = pull_requests.pull_request_id
+    inner join deployments on shipped.deployment_id = deployments.deployment_id
+)
+
+select * from final

@@ -1,0 +1,132 @@
+{#- The four keys over the last 30 and 90 days, [window_end - N days, window_end), for the org,
+    each team and each service, with a DORA performance level per metric and overall (the lowest
+    of the metric levels that have a value). Thresholds: seeds/dora_benchmarks.csv for the report
+    year in var dora_benchmark_year; window_end: var window_end, default the start of today (UTC).
+    - deployments_per_week = deployments in the window / (window_days / 7)
+    - lead_time_median_hours = median lead time of the changes deployed in the window
+    - change_failure_rate = failed deployments / deployments in the window
+    - time_to_restore_median_hours = median time to restore of the resolved incidents created in the window -#}
+with
+
+deployments as (
+    select * from {{ ref('deployments') }}
+),
+
+changes as (
+    select * from {{ ref('changes') }}
+),
+
+incidents as (
+    select * from {{ ref('incidents') }}
+),
+
+benchmarks as (
+    select * from {{ ref('dora_benchmarks') }}
+    where report_year = {{ var('dora_benchmark_year') }}
+),
+
+windows as (
+    select
+        window_days,
+        window_end,
+        window_end - to_days(window_days) as window_start
+    from (
+        select
+            {%- if var('window_end') %}
+            cast('{{ var('window_end') }}' as timestamp) as window_end
+            {%- else %}
+            cast(date_trunc('day', timezone('UTC', now())) as timestamp) as window_end
+            {%- endif %}
+    )
+    cross join (values (30), (90)) as days(window_days)
+),
+
+scopes as (
+    select distinct scope, scope_name from ({{ scoped('deployments') }})
+    union
+    select distinct scope, scope_name from ({{ scoped('incidents') }})
+),
+
+scope_windows as (
+    select * from scopes cross join windows
+),
+
+windowed_deployments as (
+    {{ in_scope_windows('deployments', 'deployed_at') }}
+),
+
+windowed_changes as (
+    {{ in_scope_windows('changes', 'deployed_at') }}
+),
+
+windowed_incidents as (
+    {{ in_scope_windows('incidents', 'created_at') }}
+),
+
+deployment_frequency as (
+    select
+        scope, scope_name, window_days,
+        count(deployment_id) as deployments,
+        count(deployment_id) filter (where is_failed) as failed_deployments
+    from windowed_deployments
+    group by scope, scope_name, window_days
+),
+
+lead_time as (
+    select
+        scope, scope_name, window_days,
+        count(change_id) as changes,
+        quantile_cont(lead_time_hours, 0.5) as lead_time_median_hours
+    from windowed_changes
+    group by scope, scope_name, window_days
+),
+
+time_to_restore as (
+    select
+        scope, scope_name, window_days,
+        count(incident_id) as incidents,
+        quantile_cont(time_to_restore_hours, 0.5) as time_to_restore_median_hours
+    from windowed_incidents
+    group by scope, scope_name, window_days
+),
+
+metrics as (
+    select
+        scope_windows.scope,
+        scope_windows.scope_name,
+        scope_windows.window_days,
+        scope_windows.window_end,
+        deployment_frequency.deployments,
+        deployment_frequency.deployments / (scope_windows.window_days / 7.0) as deployments_per_week,
+        lead_time.changes,
+        lead_time.lead_time_median_hours,
+        deployment_frequency.failed_deployments,
+        deployment_frequency.failed_deployments / nullif(deployment_frequency.deployments, 0) as change_failure_rate,
+        time_to_restore.incidents,
+        time_to_restore.time_to_restore_median_hours
+    from scope_windows
+    inner join deployment_frequency using (scope, scope_name, window_days)
+    inner join lead_time using (scope, scope_name, window_days)
+    inner join time_to_restore using (scope, scope_name, window_days)
+),
+
+final as (
+    select
+        metrics.*,
+        {{ performance_level('metrics.deployments_per_week', 'deployments_per_week') }} as deployment_frequency_level,
+        {{ performance_level('metrics.lead_time_median_hours', 'lead_time_hours') }} as lead_time_level,
+        {{ performance_level('metrics.change_failure_rate', 'change_failure_rate') }} as change_failure_rate_level,
+        {{ performance_level('metrics.time_to_restore_median_hours', 'time_to_restore_hours') }} as time_to_restore_level,
+        {{ var('dora_benchmark_year') }} as benchmark_year
+    from metrics
+),
+
+with_overall as (
+    select
+        *,
+        {{ lowest_level(['deployment_frequency_level', 'lead_time_level', 'change_failure_rate_level',
+                         'time_to_restore_level']) }} as overall_level
+    from final
+)
+
+select * from with_overall
