@@ -57,10 +57,16 @@ class Service:
         return self.credential_key.upper().replace(".", "__")
 
 
+SECONDARY_LIMIT_WAIT = 60.0  # GitHub: without retry-after, wait at least a minute
+
+
 def github_reset_delay(response: Response) -> Optional[float]:
-    """Primary rate limit: 403 or 429 with x-ratelimit-remaining 0; the reset is epoch seconds."""
+    """Primary rate limit: 403 or 429 with x-ratelimit-remaining 0; the reset is epoch seconds.
+    A secondary limit without retry-after: a minute (with retry-after, dlt's wait reads it)."""
     if response.status_code not in (200, 403, 429):
         return None
+    if response.status_code != 200 and "retry-after" not in response.headers and "secondary rate limit" in response.text:
+        return SECONDARY_LIMIT_WAIT
     if response.headers.get("x-ratelimit-remaining") != "0" or "x-ratelimit-reset" not in response.headers:
         return None
     if response.status_code == 200 and "RATE_LIMITED" not in response.text:
