@@ -13,6 +13,10 @@ def main() -> None:
 # Command groups register themselves here, one line each (keep this list short and sorted).
 from dora.define_cli import define  # noqa: E402
 main.add_command(define)
+from dora.run_cli import demo, run, status, ui  # noqa: E402
+
+for command in (demo, run, status, ui):
+    main.add_command(command)
 from dora.record_cli import record  # noqa: E402
 main.add_command(record)
 from dora.serve import serve  # noqa: E402

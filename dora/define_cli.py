@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dora import definitions
-from dora.home import Home
+from dora.home import Home, definitions_dir
 
 
 class _FilterOptionsCommand(click.Command):
@@ -20,7 +20,7 @@ class _FilterOptionsCommand(click.Command):
         self.kind = kind
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        header, _ = definitions.read_definitions(definitions.definitions_dir(), self.kind)
+        header, _ = definitions.read_definitions(definitions_dir(), self.kind)
         filter_options = [click.Option([f"--{column}"], default="", metavar="GLOB",
                                        help=f"pattern for {column} (`!` negates, empty = any)")
                           for column in header if column not in (definitions.ID_COLUMN, definitions.METHOD_COLUMN)]
@@ -38,7 +38,7 @@ _OPTION_OF = {definitions.ID_COLUMN: "id"}
 
 
 def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, str]) -> None:
-    directory = definitions.definitions_dir()
+    directory = definitions_dir()
     try:
         row = definitions.add_definition(directory, kind, method, filters, definition_id)
     except definitions.DefinitionRejected as rejected:
@@ -85,7 +85,7 @@ define.add_command(_kind_command(
 @define.command(name="list")
 def list_definitions() -> None:
     """Show every definition of both kinds."""
-    directory = definitions.definitions_dir()
+    directory = definitions_dir()
     for kind in definitions.KINDS:
         _, rows = definitions.read_definitions(directory, kind)
         click.echo(f"{kind} definitions ({definitions.definition_file(directory, kind)}):")
@@ -100,7 +100,7 @@ def list_definitions() -> None:
 def remove(definition_id: str) -> None:
     """Remove the definition DEFINITION_ID."""
     try:
-        kind = definitions.remove_definition(definitions.definitions_dir(), definition_id)
+        kind = definitions.remove_definition(definitions_dir(), definition_id)
     except KeyError:
         raise click.ClickException(f"no definition with id {definition_id!r}") from None
     click.echo(f"removed {kind} definition {definition_id}")
@@ -109,7 +109,7 @@ def remove(definition_id: str) -> None:
 @define.command(name="check")
 def check_definitions() -> None:
     """Validate the definition files; exits non-zero listing file:line:column of each error."""
-    directory = definitions.definitions_dir()
+    directory = definitions_dir()
     try:
         errors = definitions.check(directory)
     except definitions.DefinitionsInvalid as invalid:

@@ -31,8 +31,6 @@ from pathlib import Path
 
 import duckdb
 
-from dora.home import DBT_PROJECT_DIR
-
 KINDS = ("deployment", "incident")
 ID_COLUMN = "definition_id"
 METHOD_COLUMN = "method"
@@ -40,11 +38,6 @@ METHODS_FILE = "definition_methods.csv"
 # Filters matched against a list column of the history table instead of a scalar column.
 LIST_FILTERS = {"label": "labels"}
 HISTORY_TABLES = {"deployment": "history.deployment_history", "incident": "history.incident_history"}
-
-
-def definitions_dir() -> Path:
-    """The seeds directory: DORA_DEFINITIONS_DIR when set (tests use a temp copy), else the dbt seeds."""
-    return Path(os.environ.get("DORA_DEFINITIONS_DIR", DBT_PROJECT_DIR / "seeds"))
 
 
 def definition_file(directory: Path, kind: str) -> Path:

@@ -15,6 +15,11 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_HOME = PROJECT_ROOT / "data"
 
 
+def definitions_dir() -> Path:
+    """The definition files (dbt seeds) users edit; DORA_DEFINITIONS_DIR points elsewhere."""
+    return Path(os.environ.get("DORA_DEFINITIONS_DIR", DBT_PROJECT_DIR / "seeds")).expanduser().resolve()
+
+
 @dataclass(frozen=True)
 class Home:
     """The paths below one data directory."""
@@ -33,7 +38,7 @@ class Home:
     @property
     def published(self) -> Path:
         """The read-only copy of the marts that BI tools open."""
-        return self.root / "published" / "marts.duckdb"
+        return self.root / "published" / "dora.duckdb"
 
     @property
     def dlt_dir(self) -> Path:

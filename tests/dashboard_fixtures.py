@@ -151,7 +151,7 @@ def write_definitions(folder: Path) -> Path:
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection writing to path under the catalog name "published", as dora.publish does: a file
-    named marts.duckdb (the real name) opened directly would make "marts.<table>" ambiguous."""
+    named marts.duckdb opened directly would make "marts.<table>" ambiguous."""
     con = duckdb.connect()
     con.execute(f"attach '{path}' as published")
     con.execute("use published")

@@ -1,0 +1,83 @@
+"""Publish the marts for BI tools: a separate DuckDB file, swapped in atomically.
+
+Readers open `published/dora.duckdb` read-only and never touch the warehouse, so they neither
+block the pipeline nor see a half-built table: the new file is written beside the old one and
+renamed over it in one step, while a reader that still has the old file open keeps reading it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+
+from dora.home import Home
+
+PUBLISHED_SCHEMAS = ("marts", "history")
+RAW_DATASETS = ("raw_github", "raw_pagerduty", "raw_custom")
+
+
+def publish(home: Home) -> dict[str, int]:
+    """Copy the published schemas out of the warehouse; returns row counts by `schema.table`.
+
+    The caller holds the warehouse lock (the warehouse is opened for writing to read it).
+    """
+    target = home.published
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(home.warehouse))
+    try:
+        con.execute("attach ? as published", [str(staging)])
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema in ? "
+            "order by 1, 2",
+            [list(PUBLISHED_SCHEMAS)],
+        ).fetchall()
+        for schema in sorted({s for s, _ in tables}):
+            con.execute(f'create schema published."{schema}"')
+        for schema, table in tables:
+            con.execute(f'create table published."{schema}"."{table}" as select * from "{schema}"."{table}"')
+            counts[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from published."{schema}"."{table}"'
+            ).fetchall()[0][0]
+        _write_source_freshness(con)
+        con.execute("detach published")
+    finally:
+        con.close()
+    _fsync(staging)
+    os.replace(staging, target)
+    _fsync(target.parent)
+    return counts
+
+
+def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:
+    """meta.source_freshness: when each raw table last received a load, and its row count."""
+    con.execute("create schema published.meta")
+    con.execute(
+        "create table published.meta.source_freshness ("
+        "source text, resource text, last_loaded_at timestamptz, row_count bigint)"
+    )
+    raw_tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema in ? "
+        "and table_name not like '\\_dlt\\_%' escape '\\' order by 1, 2",
+        [list(RAW_DATASETS)],
+    ).fetchall()
+    for schema, table in raw_tables:
+        con.execute(
+            f"""insert into published.meta.source_freshness
+            select ?, ?, (select max(inserted_at) from "{schema}"._dlt_loads where status = 0), count(*)
+            from "{schema}"."{table}" """,
+            [schema.removeprefix("raw_"), table],
+        )
+
+
+def _fsync(path: os.PathLike) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,164 @@
+"""`dora run`, `dora demo`, `dora status`, `dora ui`: running the pipeline and looking at it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import click
+
+from dora.home import PROJECT_ROOT, Home
+
+DAGSTER_YAML = """\
+# Written by dora: one run at a time (DuckDB has one writer), queued rather than failed.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def use_dagster_home(home: Home) -> None:
+    """Point Dagster at this home's instance directory, configured for one run at a time."""
+    home.ensure()
+    config = home.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home.dagster_home)
+
+
+def run_pipeline(home: Home) -> None:
+    """Extract the configured sources, rebuild, publish; raise ClickException on failure."""
+    from dagster import DagsterInstance
+
+    from dlt_sources.settings import REQUIRED, missing_settings
+    from dora.warehouse_lock import run_lock
+
+    missing = {source: missing_settings(source) for source in REQUIRED}
+    if all(missing.values()):
+        lines = [f"  {source}: set {' and '.join(keys)}" for source, keys in missing.items()]
+        raise click.ClickException("No source is configured. Set at least one of:\n" + "\n".join(lines))
+    for source, keys in missing.items():
+        if keys:
+            click.echo(f"Skipping {source}: not configured (set {' and '.join(keys)}).")
+
+    with run_lock(home) as acquired:
+        if not acquired:
+            raise click.ClickException("Another run is in progress for this data directory; try again when it ends.")
+        use_dagster_home(home)
+        from orchestration.definitions import build_definitions
+
+        click.echo("Preparing the pipeline…")
+        defs = build_definitions(home)
+        job = defs.resolve_job_def("refresh")
+        skipped = {source for source, keys in missing.items() if keys}
+        selection = [
+            key
+            for key in defs.resolve_asset_graph().get_all_asset_keys()
+            if not (len(key.path) == 2 and key.path[0].removeprefix("raw_") in skipped)
+        ]
+        click.echo("Running:")
+        result = job.execute_in_process(
+            instance=DagsterInstance.get(),
+            asset_selection=selection,
+            raise_on_error=False,
+            run_config={"loggers": {"step_progress": {}}},
+        )
+    if not result.success:
+        raise click.ClickException(
+            f"The run failed (run id {result.run_id}); the steps above say where. "
+            "Nothing already stored was lost; fix the cause and run again."
+        )
+
+
+def print_summary(home: Home) -> None:
+    from dora.summary import format_headline, org_headline
+
+    click.echo("\nDORA metrics, whole organisation, last 30 days:")
+    click.echo(format_headline(org_headline(home.published)))
+    click.echo(f"\nWarehouse:       {home.warehouse}")
+    click.echo(f"Published marts: {home.published}  (open read-only from your BI tool)")
+    click.echo(f"Dashboard:       {home.dashboard}")
+
+
+@click.command()
+def run() -> None:
+    """Extract, rebuild history and marts, publish: one full refresh now."""
+    home = Home.from_env()
+    run_pipeline(home)
+    print_summary(home)
+
+
+@click.command()
+def demo() -> None:
+    """Run the pipeline against a built-in simulated GitHub + PagerDuty organisation."""
+    from simorg.generate import demo_scenario
+    from simorg.server import SimulatedOrg
+
+    home = Home(Home.from_env().root / "demo")
+    scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
+    with SimulatedOrg(scenario) as org:
+        click.echo(f"Simulated org serving GitHub at {org.github_url} and PagerDuty at {org.pagerduty_url}")
+        settings = {
+            "SOURCES__GITHUB__ACCESS_TOKEN": scenario.github_token,
+            "SOURCES__GITHUB__BASE_URL": org.github_url,
+            "SOURCES__GITHUB__GRAPHQL_URL": org.github_graphql_url,
+            "SOURCES__GITHUB__OWNER": scenario.repos[0].owner,
+            "SOURCES__PAGERDUTY__API_KEY": scenario.pagerduty_token,
+            "SOURCES__PAGERDUTY__BASE_URL": org.pagerduty_url,
+        }
+        os.environ.update(settings)
+        run_pipeline(home)
+    print_summary(home)
+    click.echo(f"\n(The demo keeps its own data directory: DORA_HOME={home.root} dora status)")
+
+
+@click.command()
+def status() -> None:
+    """Last run, freshness per source, and row counts (reads only the published file)."""
+    import duckdb
+    from dagster import DagsterInstance
+
+    home = Home.from_env()
+    use_dagster_home(home)
+    with DagsterInstance.get() as instance:
+        records = instance.get_run_records(limit=1)
+    if records:
+        last = records[0]
+        started = datetime.fromtimestamp(last.start_time, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if last.start_time else "not started"
+        click.echo(f"Last run: {last.dagster_run.job_name} at {started}: {last.dagster_run.status.value.lower()}")
+    else:
+        click.echo("Last run: none yet (run `dora run`).")
+    if not home.published.exists():
+        click.echo("Nothing published yet.")
+        return
+    con = duckdb.connect(str(home.published), read_only=True)
+    try:
+        click.echo("\nFreshness (last successful load per source):")
+        for source, resource, loaded, rows in con.execute(
+            "select source, resource, last_loaded_at, row_count from meta.source_freshness order by 1, 2"
+        ).fetchall():
+            when = loaded.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if loaded else "never"
+            click.echo(f"  {source}.{resource:<16} {when:<22} {rows:>9,} rows")
+        click.echo("\nHistory and marts (published):")
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('history', 'marts') order by 1, 2"
+        ).fetchall():
+            count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+            click.echo(f"  {schema}.{table:<24} {count:>9,} rows")
+    finally:
+        con.close()
+
+
+@click.command()
+def ui() -> None:
+    """Start Dagster's UI and daemon for this project (`dagster dev`)."""
+    home = Home.from_env()
+    use_dagster_home(home)
+    sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")], cwd=PROJECT_ROOT))

@@ -1,0 +1,48 @@
+"""The org's headline DORA figures for the last 30 days, read from the published marts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+HEADLINE_COLUMNS = (
+    "deployments_per_week",
+    "lead_time_median_hours",
+    "change_failure_rate",
+    "time_to_restore_median_hours",
+    "overall_level",
+)
+
+
+def org_headline(published: Path, window_days: int = 30) -> dict[str, float | str | None]:
+    """The org row of marts.dora_summary for the window; every value None when there is none."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            f"select {', '.join(HEADLINE_COLUMNS)} from marts.dora_summary "
+            "where scope = 'org' and window_days = ?",
+            [window_days],
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(zip(HEADLINE_COLUMNS, rows[0] if rows else [None] * len(HEADLINE_COLUMNS)))
+
+
+def format_headline(headline: dict[str, float | str | None]) -> str:
+    """Four short lines a person reads at the end of a run."""
+
+    def hours(value):
+        return "no data yet" if value is None else f"{value:.1f} h"
+
+    cfr = headline["change_failure_rate"]
+    per_week = headline["deployments_per_week"]
+    return "\n".join(
+        [
+            f"  deployment frequency   {'no data yet' if per_week is None else f'{per_week:.1f} per week'}",
+            f"  lead time (median)     {hours(headline['lead_time_median_hours'])}",
+            f"  change failure rate    {'no data yet' if cfr is None else f'{cfr:.0%}'}",
+            f"  time to restore        {hours(headline['time_to_restore_median_hours'])}",
+            f"  overall level          {headline['overall_level'] or 'no data yet'}",
+        ]
+    )

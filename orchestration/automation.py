@@ -1,0 +1,84 @@
+"""When runs happen: an hourly refresh, and a rebuild when a definition file changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+    sensor,
+)
+
+# The definition files a user edits; a change to one rebuilds what depends on it, without extraction.
+WATCHED_SEEDS = ("deployment_definitions", "incident_definitions", "services", "dora_benchmarks")
+
+refresh_job = define_asset_job("refresh", selection=AssetSelection.all(), description="Extract, rebuild and publish everything.")
+
+
+rebuild_jobs = {
+    seed: define_asset_job(
+        f"rebuild_after_{seed}_edit",
+        selection=AssetSelection.assets(AssetKey(["definitions", seed])).downstream(),
+        description=f"Rebuild what depends on {seed}.csv after an edit (no extraction).",
+    )
+    for seed in WATCHED_SEEDS
+}
+
+
+def build_refresh_schedule(unconfigured_source_keys):
+    """Hourly by default (DORA_SCHEDULE takes any cron), running as soon as the daemon runs;
+    sources that are not configured are left out of the run rather than failing it."""
+
+    @schedule(
+        job=refresh_job,
+        cron_schedule=os.environ.get("DORA_SCHEDULE", "0 * * * *"),
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
+    def refresh_schedule(context: ScheduleEvaluationContext):
+        skipped = set(unconfigured_source_keys())
+        keys = [key for key in context.repository_def.asset_graph.get_all_asset_keys() if key not in skipped]
+        return RunRequest(asset_selection=keys)
+
+    return refresh_schedule
+
+
+def seed_fingerprints(definitions_dir: Path) -> dict[str, str]:
+    """A content hash per watched seed file ('' for a missing file)."""
+    fingerprints = {}
+    for seed in WATCHED_SEEDS:
+        path = definitions_dir / f"{seed}.csv"
+        fingerprints[seed] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    return fingerprints
+
+
+def build_definitions_sensor(definitions_dir: Path):
+    @sensor(
+        jobs=list(rebuild_jobs.values()),
+        minimum_interval_seconds=30,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Rebuilds what depends on a definition file when it is edited.",
+    )
+    def definitions_changed(context: SensorEvaluationContext):
+        current = seed_fingerprints(definitions_dir)
+        previous = json.loads(context.cursor) if context.cursor else None
+        context.update_cursor(json.dumps(current, sort_keys=True))
+        if previous is None:
+            return SkipReason("First look at the definition files: remembered, nothing to rebuild.")
+        changed = [seed for seed in WATCHED_SEEDS if current[seed] != previous.get(seed)]
+        if not changed:
+            return SkipReason("No definition file changed.")
+        return [RunRequest(run_key=f"{seed}:{current[seed]}", job_name=rebuild_jobs[seed].name) for seed in changed]
+
+    return definitions_changed

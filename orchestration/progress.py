@@ -1,0 +1,39 @@
+"""A Dagster logger that prints one line per step, for people watching `dora run`."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+from dagster import DagsterEventType, InitLoggerContext, logger
+
+
+class StepProgressHandler(logging.Handler):
+    """Turns step start / success / failure events into short lines on stdout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is None or not event.step_key:
+            return
+        step = event.step_key
+        if event.event_type == DagsterEventType.STEP_START:
+            self._started[step] = time.monotonic()
+            click.echo(f"  … {step}")
+        elif event.event_type == DagsterEventType.STEP_SUCCESS:
+            click.echo(f"  ✓ {step} ({time.monotonic() - self._started.get(step, time.monotonic()):.1f} s)")
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error if event.step_failure_data else None
+            click.echo(f"  ✗ {step}: {error.message.strip() if error else 'failed'}")
+
+
+@logger(description="One line per step on stdout (used by `dora run`).")
+def step_progress(init_context: InitLoggerContext) -> logging.Logger:
+    log = logging.Logger("dora.progress", level=logging.DEBUG)
+    log.addHandler(StepProgressHandler())
+    return log

@@ -1,0 +1,59 @@
+"""dbt as Dagster assets: seeds (definitions), history models and marts, with dbt tests as checks."""
+
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from dora.home import DBT_PROJECT_DIR, Home
+from dora.warehouse_lock import warehouse_lock
+
+# dbt folder (second element of a node's fqn) -> Dagster group; the graph reads
+# ingestion -> definitions -> history -> marts.
+GROUP_BY_FOLDER = {"staging": "history", "intermediate": "history", "history": "history", "marts": "marts"}
+
+
+def dbt_project(home: Home) -> DbtProject:
+    """The dbt project, its manifest prepared by the project itself (no manual dbt step).
+
+    dbt reads the warehouse path from DORA_WAREHOUSE (profiles.yml), so it is set here from
+    DORA_HOME before anything invokes dbt; dagster-dbt runs `dbt` from PATH, so the interpreter's
+    own bin directory (where pip put dbt) goes first, as if the venv were activated.
+    """
+    os.environ["DORA_WAREHOUSE"] = str(home.warehouse)
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+        project.preparer.prepare(project)
+    return project
+
+
+class DoraDbtTranslator(DagsterDbtTranslator):
+    """Keys a dbt source by the physical raw table (`raw_github/pull_requests`), the same key
+    the dlt assets use, so lineage joins; groups nodes by their folder."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name="ingestion")
+        if props["resource_type"] == "seed":
+            return spec.replace_attributes(group_name="definitions")
+        return spec.replace_attributes(group_name=GROUP_BY_FOLDER.get(props["fqn"][1], "history"))
+
+
+def build_dbt_assets(home: Home, project: DbtProject):
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=DoraDbtTranslator(), pool="warehouse")
+    def dora_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+        # Unit tests need existing tables (stack pitfall 9); they run in the test suite instead.
+        with warehouse_lock(home):
+            yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+
+    return dora_dbt
