@@ -54,6 +54,11 @@ class Home:
         return self.root / "landing"
 
     @property
+    def run_log(self) -> Path:
+        """dbt's log of the last `dora run` (the terminal shows one line per step)."""
+        return self.root / "last-run.log"
+
+    @property
     def dashboard(self) -> Path:
         return self.root / "dashboard.html"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def run_pipeline(home: Home) -> None:
         raise click.ClickException("No source is configured. Set at least one of:\n" + "\n".join(lines))
     for source, keys in missing.items():
         if keys:
-            click.echo(f"Skipping {source}: not configured (set {' and '.join(keys)}).")
+            click.echo(f"Skipping {source}: not configured (set {' and '.join(keys)}).", err=True)
 
     with run_lock(home) as acquired:
         if not acquired:
@@ -53,7 +54,7 @@ def run_pipeline(home: Home) -> None:
         use_dagster_home(home)
         from orchestration.definitions import build_definitions
 
-        click.echo("Preparing the pipeline…")
+        click.echo("Preparing the pipeline…", err=True)
         defs = build_definitions(home)
         job = defs.resolve_job_def("refresh")
         skipped = {source for source, keys in missing.items() if keys}
@@ -62,17 +63,19 @@ def run_pipeline(home: Home) -> None:
             for key in defs.resolve_asset_graph().get_all_asset_keys()
             if not (len(key.path) == 2 and key.path[0].removeprefix("raw_") in skipped)
         ]
-        click.echo("Running:")
-        result = job.execute_in_process(
-            instance=DagsterInstance.get(),
-            asset_selection=selection,
-            raise_on_error=False,
-            run_config={"loggers": {"step_progress": {}}},
-        )
+        click.echo("Running:", err=True)
+        # dbt's own log lines go to a file; the terminal gets one line per step.
+        with open(home.run_log, "w") as log, contextlib.redirect_stdout(log):
+            result = job.execute_in_process(
+                instance=DagsterInstance.get(),
+                asset_selection=selection,
+                raise_on_error=False,
+                run_config={"loggers": {"step_progress": {}}},
+            )
     if not result.success:
         raise click.ClickException(
-            f"The run failed (run id {result.run_id}); the steps above say where. "
-            "Nothing already stored was lost; fix the cause and run again."
+            f"The run failed (run id {result.run_id}); the steps above say where, and {home.run_log} "
+            "has dbt's log. Nothing already stored was lost; fix the cause and run again."
         )
 
 
@@ -92,30 +95,6 @@ def run() -> None:
     home = Home.from_env()
     run_pipeline(home)
     print_summary(home)
-
-
-@click.command()
-def demo() -> None:
-    """Run the pipeline against a built-in simulated GitHub + PagerDuty organisation."""
-    from simorg.generate import demo_scenario
-    from simorg.server import SimulatedOrg
-
-    home = Home(Home.from_env().root / "demo")
-    scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
-    with SimulatedOrg(scenario) as org:
-        click.echo(f"Simulated org serving GitHub at {org.github_url} and PagerDuty at {org.pagerduty_url}")
-        settings = {
-            "SOURCES__GITHUB__ACCESS_TOKEN": scenario.github_token,
-            "SOURCES__GITHUB__BASE_URL": org.github_url,
-            "SOURCES__GITHUB__GRAPHQL_URL": org.github_graphql_url,
-            "SOURCES__GITHUB__OWNER": scenario.repos[0].owner,
-            "SOURCES__PAGERDUTY__API_KEY": scenario.pagerduty_token,
-            "SOURCES__PAGERDUTY__BASE_URL": org.pagerduty_url,
-        }
-        os.environ.update(settings)
-        run_pipeline(home)
-    print_summary(home)
-    click.echo(f"\n(The demo keeps its own data directory: DORA_HOME={home.root} dora status)")
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""A Dagster logger that prints one line per step, for people watching `dora run`."""
+"""A Dagster logger that prints one line per step on stderr, for people watching `dora run`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dagster import DagsterEventType, InitLoggerContext, logger
 
 
 class StepProgressHandler(logging.Handler):
-    """Turns step start / success / failure events into short lines on stdout."""
+    """Turns step start / success / failure events into short lines."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -24,15 +24,15 @@ class StepProgressHandler(logging.Handler):
         step = event.step_key
         if event.event_type == DagsterEventType.STEP_START:
             self._started[step] = time.monotonic()
-            click.echo(f"  … {step}")
+            click.echo(f"  … {step}", err=True)
         elif event.event_type == DagsterEventType.STEP_SUCCESS:
-            click.echo(f"  ✓ {step} ({time.monotonic() - self._started.get(step, time.monotonic()):.1f} s)")
+            click.echo(f"  ✓ {step} ({time.monotonic() - self._started.get(step, time.monotonic()):.1f} s)", err=True)
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error if event.step_failure_data else None
-            click.echo(f"  ✗ {step}: {error.message.strip() if error else 'failed'}")
+            click.echo(f"  ✗ {step}: {error.message.strip() if error else 'failed'}", err=True)
 
 
-@logger(description="One line per step on stdout (used by `dora run`).")
+@logger(description="One line per step on stderr (used by `dora run`).")
 def step_progress(init_context: InitLoggerContext) -> logging.Logger:
     log = logging.Logger("dora.progress", level=logging.DEBUG)
     log.addHandler(StepProgressHandler())

@@ -30,8 +30,9 @@ def dbt_project(home: Home) -> DbtProject:
     if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
         os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
-        project.preparer.prepare(project)
+    # Always parse (a few seconds with partial parsing): an edited model or another definitions
+    # directory (DORA_DEFINITIONS_DIR) must never run against a stale manifest.
+    project.preparer.prepare(project)
     return project
 
 
