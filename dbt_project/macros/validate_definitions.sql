@@ -22,8 +22,7 @@
 
 {% macro seed_file_path(seed_name) %}
     {%- for node in graph.nodes.values() if node.resource_type == 'seed' and node.name == seed_name -%}
-        {#- seed-paths may be absolute (DORA_DEFINITIONS_DIR) -#}
-        {{ return(node.original_file_path if node.original_file_path.startswith('/') else node.root_path ~ '/' ~ node.original_file_path) }}
+        {{ return(node.root_path ~ '/' ~ node.original_file_path) }}
     {%- endfor -%}
     {{ exceptions.raise_compiler_error("seed " ~ seed_name ~ " not found") }}
 {% endmacro %}
