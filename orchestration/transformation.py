@@ -10,7 +10,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dora.home import DBT_PROJECT_DIR, Home
+from dora.home import DBT_PROJECT_DIR, Home, definitions_dir
 from dora.warehouse_lock import warehouse_lock
 
 # dbt folder (second element of a node's fqn) -> Dagster group; the graph reads
@@ -18,20 +18,38 @@ from dora.warehouse_lock import warehouse_lock
 GROUP_BY_FOLDER = {"staging": "history", "intermediate": "history", "history": "history", "marts": "marts"}
 
 
-def dbt_project(home: Home) -> DbtProject:
-    """The dbt project, its manifest prepared by the project itself (no manual dbt step).
+# Entries of the dbt project that belong to one install, not to the shared project.
+PER_INSTALL = {"seeds", "target", "logs", "dbt_packages", ".user.yml"}
 
-    dbt reads the warehouse path from DORA_WAREHOUSE (profiles.yml), so it is set here from
-    DORA_HOME before anything invokes dbt; dagster-dbt runs `dbt` from PATH, so the interpreter's
-    own bin directory (where pip put dbt) goes first, as if the venv were activated.
+
+def dbt_project(home: Home) -> DbtProject:
+    """The dbt project as this install runs it, its manifest prepared by the project itself.
+
+    dbt runs from `$DORA_HOME/dbt`: links to the project's files, plus `seeds` linked to the
+    definitions directory (DORA_DEFINITIONS_DIR, default dbt_project/seeds). Seeds must sit
+    inside the project directory: dbt writes each seed's SQL to target/run/<seed path>, and for
+    a seed path outside the project that lands on the CSV file itself. Each install also keeps
+    its own target directory, so two installs never share dbt artifacts.
+
+    dbt reads the warehouse path from DORA_WAREHOUSE (profiles.yml) and dagster-dbt runs `dbt`
+    from PATH, so both are set here, as if the venv were activated.
     """
     os.environ["DORA_WAREHOUSE"] = str(home.warehouse)
     bin_dir = str(Path(sys.executable).parent)
     if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
         os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    # Always parse (a few seconds with partial parsing): an edited model or another definitions
-    # directory (DORA_DEFINITIONS_DIR) must never run against a stale manifest.
+    project_dir = home.root / "dbt"
+    project_dir.mkdir(parents=True, exist_ok=True)
+    links = {entry.name: entry for entry in DBT_PROJECT_DIR.iterdir() if entry.name not in PER_INSTALL}
+    links["seeds"] = definitions_dir()
+    for name, target in links.items():
+        link = project_dir / name
+        if not (link.is_symlink() and link.resolve() == target.resolve()):
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+    # Always parse (a few seconds with partial parsing): an edited model or definition file
+    # must never run against a stale manifest.
     project.preparer.prepare(project)
     return project
 

@@ -15,7 +15,7 @@ from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, RunReq
 
 from dora.cli import main
 from dora.demo import demo_environment
-from dora.home import Home, definitions_dir
+from dora.home import DBT_PROJECT_DIR, Home, definitions_dir
 from dora.warehouse_lock import run_lock
 from orchestration.automation import build_definitions_sensor
 from orchestration.definitions import build_definitions
@@ -124,6 +124,7 @@ def simulated_install(tmp_path_factory):
     scenario = generate_scenario(datetime.now(timezone.utc).replace(microsecond=0), teams=1, repos_per_team=2, months=2)
     with SimulatedOrg(scenario) as org, pytest.MonkeyPatch.context() as mp:
         home_dir = tmp_path_factory.mktemp("home")
+        mp.setenv("DORA_DEFINITIONS_DIR", str(shutil.copytree(definitions_dir(), home_dir / "definitions")))
         mp.setenv("DORA_HOME", str(home_dir))
         mp.setenv("DAGSTER_HOME", str(home_dir / "dagster"))
         for name, value in demo_environment(org, scenario).items():
@@ -144,6 +145,9 @@ def test_dora_run_twice_in_one_process_while_a_reader_holds_the_published_file(s
     assert "  ✓ dora_dbt" in first.output and "  ✓ dashboard" in first.output
     assert published_count(home, "marts.deployments") > 0
     assert home.dashboard.exists()
+    # dbt reads the definition files and never writes them (it would, for a seed path outside its project).
+    for seed in (home.root / "definitions").glob("*.csv"):
+        assert seed.read_bytes() == (DBT_PROJECT_DIR / "seeds" / seed.name).read_bytes(), seed.name
 
     # A BI tool in another process keeps the published file open through the next run.
     reader = subprocess.Popen(
