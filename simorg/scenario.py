@@ -145,9 +145,134 @@ class Scenario:
     incidents: list[Incident] = field(default_factory=list)
     github_token: str = "ghp_simulated_token"
     pagerduty_token: str = "pd_simulated_token"
+    # GitLab and Jira (record types below)
+    gitlab_projects: list[GitLabProject] = field(default_factory=list)
+    merge_requests: list[MergeRequest] = field(default_factory=list)
+    pipelines: list[Pipeline] = field(default_factory=list)
+    gitlab_deployments: list[GitLabDeployment] = field(default_factory=list)
+    jira_issues: list[JiraIssue] = field(default_factory=list)
+    gitlab_token: str = "glpat-simulated-token"
+    jira_email: str = "bot@example.com"
+    jira_token: str = "jira-simulated-token"  # Cloud API token; also accepted as a Data Center PAT
 
     def repo(self, full_name: str) -> Repo:
         return next(r for r in self.repos if r.full_name == full_name)
 
     def service(self, service_id: str) -> PagerDutyService:
         return next(s for s in self.pagerduty_services if s.id == service_id)
+
+
+# --- GitLab and Jira (served by simorg.gitlab_api and simorg.jira_api) ---------------------
+
+
+@dataclass
+class GitLabProject:
+    id: int
+    path_with_namespace: str  # "group/subgroup/name"
+    default_branch: str = "main"
+
+    @property
+    def namespace(self) -> str:
+        return self.path_with_namespace.rsplit("/", 1)[0]
+
+
+@dataclass
+class MergeRequest:
+    project: str  # path_with_namespace
+    id: int  # global id
+    iid: int  # number within the project
+    title: str
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    commits_authored_at: list[datetime] = field(default_factory=list)  # the MR's commits, any order
+    target_branch: str = "main"
+    source_branch: str = "feature"
+    labels: list[str] = field(default_factory=list)
+    merged_at: datetime | None = None
+    closed_at: datetime | None = None
+    merge_commit_sha: str | None = None  # null for a squash or fast-forward merge without merge commit
+    squash_commit_sha: str | None = None
+
+    @property
+    def state(self) -> str:
+        """GitLab MergeRequestState: merged, closed or opened."""
+        if self.merged_at is not None:
+            return "merged"
+        return "closed" if self.closed_at is not None else "opened"
+
+
+@dataclass
+class GitLabJob:
+    id: int
+    name: str
+    stage: str
+    status: str  # created, pending, running, success, failed, canceled, skipped, manual
+    allow_failure: bool = False
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass
+class Pipeline:
+    project: str
+    id: int
+    iid: int
+    ref: str
+    sha: str
+    source: str  # push, web, schedule, api, merge_request_event, parent_pipeline, pipeline, ...
+    status: str  # created, pending, running, success, failed, canceled, skipped, manual
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    name: str | None = None
+    user: str | None = None
+    jobs: list[GitLabJob] = field(default_factory=list)
+
+
+@dataclass
+class GitLabDeployment:
+    project: str
+    id: int
+    iid: int
+    environment: str
+    status: str  # created, running, success, failed, canceled, blocked
+    sha: str
+    ref: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None  # the deployable job's finished_at
+    user: str | None = None
+
+
+@dataclass
+class JiraTransition:
+    """One status change in an issue's changelog."""
+
+    id: int
+    at: datetime
+    from_status: str
+    to_status: str
+
+
+@dataclass
+class JiraIssue:
+    id: int
+    key: str  # "OPS-12"
+    summary: str
+    issue_type: str  # Bug, Incident, Story, ...
+    status: str
+    status_category: str  # new, indeterminate, done
+    created: datetime
+    updated: datetime
+    resolutiondate: datetime | None = None
+    status_category_changed: datetime | None = None
+    priority: str | None = None
+    labels: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+    transitions: list[JiraTransition] = field(default_factory=list)  # oldest first
+
+    @property
+    def project(self) -> str:
+        return self.key.split("-", 1)[0]

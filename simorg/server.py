@@ -4,11 +4,14 @@
         org.github_url          # http://127.0.0.1:PORT/api/v3   (GitHub Enterprise Server layout)
         org.github_graphql_url  # http://127.0.0.1:PORT/api/graphql
         org.pagerduty_url       # http://127.0.0.1:PORT/pagerduty
+        org.gitlab_url          # http://127.0.0.1:PORT/gitlab/api/v4 (GraphQL: org.gitlab_graphql_url)
+        org.jira_url            # http://127.0.0.1:PORT/jira (Cloud and Data Center APIs)
         org.inject(Fault.server_error(status=502, times=3, path="/actions/runs"))
         org.requests[("github", "actions/runs")]
 
 This module is the HTTP edge: auth, GitHub's rate-limit headers and budget, ETags and 304s,
-faults, request counting. What each endpoint returns is in simorg.routes.
+faults, request counting. What each endpoint returns is in simorg.routes; GitLab and Jira
+requests go to simorg.gitlab_jira (their edge) and simorg.gitlab_api / simorg.jira_api.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from simorg import gitlab_api, jira_api
 from simorg.faults import Fault, FaultQueue
+from simorg.gitlab_jira import serve
 from simorg.index import ScenarioIndex
 from simorg.payloads import Urls
 from simorg.ratelimit import RateBudget
@@ -32,6 +37,7 @@ from simorg.routes import GITHUB_DOCS, Context, HttpError, Request, Response, fi
 from simorg.scenario import Scenario
 
 UNCHARGED_ENDPOINTS = {"rate_limit"}
+EDGES = {edge.prefix: edge for edge in (gitlab_api.EDGE, jira_api.EDGE)}
 
 
 class SimulatedOrg:
@@ -96,6 +102,18 @@ class SimulatedOrg:
     @property
     def pagerduty_url(self) -> str:
         return f"{self.base_url}/pagerduty"
+
+    @property
+    def gitlab_url(self) -> str:
+        return f"{self.base_url}/gitlab/api/v4"
+
+    @property
+    def gitlab_graphql_url(self) -> str:
+        return f"{self.base_url}/gitlab/api/graphql"
+
+    @property
+    def jira_url(self) -> str:
+        return f"{self.base_url}/jira"
 
     # --- test controls ---
 
@@ -185,6 +203,14 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        edge = EDGES.get("/" + split.path.split("/", 2)[1])
+        if edge is not None:  # GitLab and Jira (simorg.gitlab_jira)
+            answer = serve(edge, org, method, split.path, parse_qsl(split.query, keep_blank_values=True),
+                           self.headers, body, self.headers.get("Host") or f"127.0.0.1:{org.port}")
+            payload = _encode(answer.response.body)
+            self._send(Response(answer.response.status, payload[: len(payload) // 2] if answer.truncate else payload,
+                                answer.response.headers), cut=answer.cut)
+            return
         service = service_of(split.path)
         found = find_route(method, split.path)
         endpoint = found[0].endpoint if found else "unknown"
