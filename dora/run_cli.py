@@ -140,4 +140,6 @@ def ui() -> None:
     """Start Dagster's UI and daemon for this project (`dagster dev`)."""
     home = Home.from_env()
     use_dagster_home(home)
+    # Dagster's code server runs in the project directory; dlt must still find .dlt/ where the user is.
+    os.environ.setdefault("DLT_PROJECT_DIR", os.getcwd())
     sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")], cwd=PROJECT_ROOT))
