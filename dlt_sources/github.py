@@ -27,7 +27,7 @@ from dlt_sources.http import (
     github_reset_delay,
     make_client,
 )
-from dlt_sources.rows import format_time, login, parse_time, table_columns
+from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, login, parse_time, table_columns
 
 GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay)
 
@@ -178,7 +178,7 @@ def _graphql_resource(
     that reaches rows older than the cursor minus lookback (dlt's own early stop would end the
     whole resource, not one repository)."""
 
-    @dlt.resource(name=name, primary_key="id", write_disposition="merge", columns=columns)
+    @dlt.resource(name=name, primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=columns)
     def newest_first(
         client: CheckedRESTClient,
         graphql_url: str,
@@ -195,7 +195,7 @@ def _graphql_resource(
     return newest_first
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=WORKFLOW_RUN_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=WORKFLOW_RUN_COLUMNS)
 def workflow_runs(
     client: CheckedRESTClient,
     repos: Callable[[], list[str]],
@@ -231,7 +231,7 @@ def _runs_created(
         yield [_workflow_run_row(run) for run in page]
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=RELEASE_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=RELEASE_COLUMNS)
 def releases(
     client: CheckedRESTClient,
     graphql_url: str,

@@ -27,7 +27,7 @@ from dlt_sources.http import (
     make_client,
     pagerduty_reset_delay,
 )
-from dlt_sources.rows import format_time, parse_time, table_columns
+from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, parse_time, table_columns
 
 PAGERDUTY = Service("PagerDuty", "sources.pagerduty.api_key", pagerduty_reset_delay)
 
@@ -68,7 +68,7 @@ def pagerduty(
     return incidents(client, updated_at), services(client)
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=INCIDENT_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=INCIDENT_COLUMNS)
 def incidents(
     client: CheckedRESTClient, updated_at: dlt.sources.incremental[datetime]
 ) -> Iterator[list[dict[str, Any]]]:
@@ -125,7 +125,7 @@ def _incident_pages(client: CheckedRESTClient, params: dict[str, Any]) -> Iterat
     )
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=SERVICE_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=SERVICE_COLUMNS)
 def services(client: CheckedRESTClient) -> Iterator[list[dict[str, Any]]]:
     """Few and small: the whole list every run."""
     pages = client.paginate(
