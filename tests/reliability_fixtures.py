@@ -1,0 +1,276 @@
+"""Helpers for the reliability suite: one small simulated org, a fault-free baseline run of the
+whole pipeline (built once per test session), snapshots of every history and mart table to
+compare other runs with, and `dora run` as a real subprocess that a test can kill.
+
+A snapshot leaves out `loaded_at` (the dlt load id of the load that last wrote a row: it differs
+by construction between two runs over the same data) and nothing else.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import dlt
+import duckdb
+import pytest
+
+from dlt_sources.github import github
+from dlt_sources.pagerduty import pagerduty
+from dlt_sources.pipelines import make_pipeline
+from dora.demo import demo_environment, write_demo_definitions
+from dora.home import Home
+from dora.run_cli import run_pipeline
+from simorg.generate import generate_scenario
+from simorg.scenario import Incident, PullRequest, Scenario
+from simorg.server import SimulatedOrg
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+COMPARED_SCHEMAS = ("history", "marts")
+RAW_DATASETS = ("raw_github", "raw_pagerduty")
+RUN_DEPENDENT_COLUMNS = {"loaded_at", "_dlt_load_id", "_dlt_id"}
+PAGE_SIZE = 100
+ODD_LABELS = ["needs, review", 'say "hi"', "größe 🚀", "x'); drop table marts.changes; --"]  # GraphQL nodes per page (dlt_sources.github queries ask for first: 100)
+
+# dlt's own retry settings, shortened so a fault costs a second, not minutes; a response slower
+# than 2 s times out. Rate-limit resets up to 5 s away are waited out, later ones stop the run.
+FAST_RETRIES = {
+    "RUNTIME__REQUEST_BACKOFF_FACTOR": "0",
+    "RUNTIME__REQUEST_MAX_RETRY_DELAY": "1",
+    "RUNTIME__REQUEST_MAX_ATTEMPTS": "4",
+    "RUNTIME__REQUEST_TIMEOUT": "2",
+    "SOURCES__GITHUB__MAX_RATE_LIMIT_WAIT": "5",
+    "SOURCES__PAGERDUTY__MAX_RATE_LIMIT_WAIT": "5",
+}
+
+
+def reliability_scenario() -> Scenario:
+    """Two repositories of one team over one month: ~110 pull requests each (two GraphQL pages,
+    so paging can shift), their CI and deploy runs, a few incidents. Small enough that a whole
+    pipeline run is quick; the same data for every test of the session."""
+    scenario = generate_scenario(NOW, seed=11, teams=1, repos_per_team=2, months=1, prs_per_repo_per_week=30,
+                                 incidents_per_service_per_month=8)
+    for repo in scenario.repos:
+        count = sum(pr.repo == repo.full_name for pr in scenario.pull_requests)
+        assert count > PAGE_SIZE, f"{repo.full_name} has {count} PRs: too few for two pages"
+    repo, service = scenario.repos[0].full_name, scenario.pagerduty_services[0].id
+    scenario.pull_requests += [
+        # merged by a since-deleted user, no merge commit recorded, labels that need quoting
+        PullRequest(repo, 9001, 990_001, "Odd one", None, created_at=ago(days=3), updated_at=ago(days=2),
+                    first_commit_at=ago(days=4), labels=ODD_LABELS, merged_at=ago(days=2), merge_commit_sha=None),
+    ]
+    scenario.incidents += [
+        Incident("PODD001", 9001, "Clock skew", service, created_at=ago(hours=5), updated_at=ago(hours=4),
+                 status="resolved", resolved_at=ago(hours=6)),  # resolved before it was created
+    ]
+    return scenario
+
+
+def environment(org: SimulatedOrg, scenario: Scenario, definitions: Path) -> dict[str, str]:
+    """Everything a run needs to read the simulated org with the demo's definitions."""
+    return {**demo_environment(org, scenario), **FAST_RETRIES, "DORA_DEFINITIONS_DIR": str(definitions)}
+
+
+class Install:
+    """The session's simulated org, definitions and baseline."""
+
+    def __init__(self, org: SimulatedOrg, env: dict[str, str], baseline_home: Home, baseline: dict, raw: dict,
+                 output: str):
+        self.org = org
+        self.output = output  # everything the baseline run printed or logged
+        self.env = env
+        self.baseline_home = baseline_home
+        self.baseline = baseline  # snapshot of the published history and marts
+        self.raw = raw  # snapshot of the raw GitHub and PagerDuty tables
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.org.scenario
+
+
+@pytest.fixture(scope="session")
+def install(tmp_path_factory) -> Iterator[Install]:
+    """The org serving reliability_scenario(), and one fault-free `dora run` over it."""
+    scenario = reliability_scenario()
+    definitions = write_demo_definitions(tmp_path_factory.mktemp("definitions"), scenario)
+    with SimulatedOrg(scenario) as org:
+        env = environment(org, scenario, definitions)
+        home = Home(tmp_path_factory.mktemp("baseline_home"))
+        printed = io.StringIO()
+        logged = logging.StreamHandler(printed)
+        logging.getLogger().addHandler(logged)
+        try:
+            with pytest.MonkeyPatch.context() as mp, redirect_stdout(printed), redirect_stderr(printed):
+                for name, value in env.items():
+                    mp.setenv(name, value)
+                run_pipeline(home)
+        finally:
+            logging.getLogger().removeHandler(logged)
+        yield Install(org, env, home, snapshot(home.published), raw_snapshot(home.warehouse), printed.getvalue())
+
+
+@pytest.fixture
+def settings(install: Install, monkeypatch: pytest.MonkeyPatch) -> Install:
+    """The install's settings in this test's environment; no fault outlives the test."""
+    for name, value in install.env.items():
+        monkeypatch.setenv(name, value)
+    yield install
+    install.org.faults.clear()
+
+
+def copy_home(source: Home, target: Path) -> Home:
+    """A data directory in the state `source` is in (as if its runs had happened here)."""
+    shutil.copytree(source.root, target)
+    return Home(target)
+
+
+# --- comparing tables ---
+
+
+def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables where table_schema in ? "
+        "and table_name not like '\\_dlt\\_%' escape '\\' order by 1, 2",
+        [list(schemas)],
+    ).fetchall()
+
+
+def _contents(path: Path, schemas: tuple[str, ...]) -> dict[str, list[tuple]]:
+    """Every row of every table in `schemas`, without run-dependent columns, in a fixed order."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        result = {}
+        for schema, table in _tables(con, schemas):
+            columns = [
+                name for (name,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position", [schema, table]).fetchall()
+                if name not in RUN_DEPENDENT_COLUMNS
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            result[f"{schema}.{table}"] = con.execute(f'select {select} from "{schema}"."{table}" order by all').fetchall()
+        return result
+
+
+def snapshot(published: Path) -> dict[str, list[tuple]]:
+    """The published history and marts (what BI tools read)."""
+    return _contents(published, COMPARED_SCHEMAS)
+
+
+def raw_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    return _contents(warehouse, RAW_DATASETS)
+
+
+def assert_same_tables(actual: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> None:
+    """Same tables, and per table the same rows (reported table by table, with the differing rows)."""
+    assert sorted(actual) == sorted(expected)
+    for table in expected:
+        missing = [row for row in expected[table] if row not in actual[table]]
+        extra = [row for row in actual[table] if row not in expected[table]]
+        assert (missing, extra, len(actual[table])) == ([], [], len(expected[table])), table
+
+
+# --- extraction alone ---
+
+
+def extract(home: Home, source: str, *resources: str) -> dlt.Pipeline:
+    """Load one source (configured from the environment, as a run does; only `resources` if
+    given) into `home`'s warehouse."""
+    pipeline = make_pipeline(source, home)
+    configured = {"github": github, "pagerduty": pagerduty}[source]()
+    pipeline.run(configured.with_resources(*resources) if resources else configured)
+    return pipeline
+
+
+def cursors(home: Home, source: str) -> dict[str, object]:
+    """Each resource's stored incremental cursor (what the next run starts from)."""
+    resources = make_pipeline(source, home).state["sources"][source]["resources"]
+    return {
+        name: field["last_value"]
+        for name, state in resources.items()
+        for field in state.get("incremental", {}).values()
+    }
+
+
+# --- `dora run` as a process ---
+
+
+class RunProcess:
+    """`dora run` in its own process group, its output collected line by line as it comes."""
+
+    def __init__(self, home: Home, env: dict[str, str], args: list[str] | None = None):
+        command = args or [str(Path(sys.executable).parent / "dora"), "run"]
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, **env, "DORA_HOME": str(home.root), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # the run and its dbt child are one group: killed together
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.process.poll() is not None and not condition():
+                self._reader.join(5)
+                raise AssertionError(f"dora run ended (exit {self.process.returncode}) before {what}:\n{self.output}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout} s:\n{self.output}")
+            time.sleep(0.05)
+
+    def wait_for_line(self, text: str, timeout: float = 120) -> None:
+        self.wait_for(lambda: any(text in line for line in self.lines), f"line containing {text!r}", timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no handler, no cleanup, as a power cut or OOM kill."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+        self._reader.join(5)
+
+    def finish(self, timeout: float = 300) -> int:
+        code = self.process.wait(timeout)
+        self._reader.join(5)
+        return code
+
+
+@contextmanager
+def running(home: Home, env: dict[str, str], args: list[str] | None = None) -> Iterator[RunProcess]:
+    """A RunProcess that is killed if the test leaves it running."""
+    run = RunProcess(home, env, args)
+    try:
+        yield run
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+
+
+def scenario_copy(install: Install) -> Scenario:
+    """The session's data, to change without touching the shared org."""
+    return copy.deepcopy(install.scenario)
+
+
+def ago(**delta: float) -> datetime:
+    return NOW - timedelta(**delta)
