@@ -44,18 +44,18 @@ LOAD_2 = "1700000002.000001"
 SHA_F = "f" * 40
 
 DEPLOYMENT_DEFINITIONS = """\
-definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag,environment,state,service
-api-deploy,workflow_run,acme/api,main,,,,deploy*,,,,,,
-api-github,github_deployment,acme/api,,,,,,,,,,,
-api-release,release,acme/api,,,,,,,,v*,,,
-billing-prod,custom,,,,,,,,,,prod*,,billing
-web-hotfix,merged_pr,acme/web,*,hotfix,,,,,,,,,
-web-main,merged_pr,acme/web,main,!no-deploy,!*bot*,,,,,,,,
+definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag,environment,state,service,project,issue_type,status,component
+api-deploy,workflow_run,acme/api,main,,,,deploy*,,,,,,,,,,
+api-github,github_deployment,acme/api,,,,,,,,,,,,,,,
+api-release,release,acme/api,,,,,,,,v*,,,,,,,
+billing-prod,custom,,,,,,,,,,prod*,,billing,,,,
+web-hotfix,merged_pr,acme/web,*,hotfix,,,,,,,,,,,,,
+web-main,merged_pr,acme/web,main,!no-deploy,!*bot*,,,,,,,,,,,,
 """
 INCIDENT_DEFINITIONS = """\
-definition_id,method,service,urgency,priority,team,title
-all-pagerduty,pagerduty,,,,,
-urgent-custom,custom,,high,,,
+definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component
+all-pagerduty,pagerduty,,,,,,,,,
+urgent-custom,custom,,high,,,,,,,
 """
 SERVICES = """\
 service,team,repository,pagerduty_service
@@ -323,11 +323,11 @@ def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_p
     project = scenario.clone(tmp_path / "invalid")
     before = snapshot(project, HISTORY_TABLES + MART_TABLES)
     project.write_seed("deployment_definitions", DEPLOYMENT_DEFINITIONS
-                       + "web-main,merged_pr,acme/web,main,,,,deploy,,,,,,\n"
-                       + ",release,acme/api,,,,,,,,,,,\n"
-                       + "api-any,github_deployment,acme/api,main,,,,,,,,,,\n"
-                       + "api-x,merged_pr,,,,,,,,,,,,\n")
-    project.write_seed("incident_definitions", INCIDENT_DEFINITIONS + "pd-2,jira,,,,,\n")
+                       + "web-main,merged_pr,acme/web,main,,,,deploy,,,,,,,,,,\n"
+                       + ",release,acme/api,,,,,,,,,,,,,,,\n"
+                       + "api-any,github_deployment,acme/api,main,,,,,,,,,,,,,,\n"
+                       + "api-x,merged_pr,,,,,,,,,,,,,,,,\n")
+    project.write_seed("incident_definitions", INCIDENT_DEFINITIONS + "pd-2,jira,,,,,,,,,\n")
     result = project.dbt(*BUILD)
     assert not result.success
     for message in [
@@ -341,7 +341,7 @@ def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_p
         "seeds/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
         "method 'merged_pr'",
         "seeds/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
-        "(known: custom, pagerduty)",
+        "(known: custom, jira_issue, pagerduty)",
     ]:
         assert message in result.text
     assert snapshot(project, HISTORY_TABLES + MART_TABLES) == before
@@ -363,7 +363,7 @@ def test_changed_definitions_re_evaluate_the_records_still_present(scenario, tmp
     # Drop web-hotfix, count the `tests` workflow; PR 207's source row is gone, so it keeps its evaluation.
     execute(project.warehouse, "delete from raw_github.pull_requests where id = 207")
     project.write_seed("deployment_definitions", DEPLOYMENT_DEFINITIONS.replace(
-        "web-hotfix,merged_pr,acme/web,*,hotfix,,,,,,,,,\n", "api-tests,workflow_run,acme/api,main,,,,tests,,,,,,\n"))
+        "web-hotfix,merged_pr,acme/web,*,hotfix,,,,,,,,,,,,,\n", "api-tests,workflow_run,acme/api,main,,,,tests,,,,,,,,,,\n"))
     result = project.dbt(*BUILD)
     assert result.success, result.text
     assert query(project, """

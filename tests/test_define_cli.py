@@ -24,7 +24,7 @@ def test_define_deployment_prints_the_definition_and_its_preview(seeds, publishe
         "preview: matches 2 of 6 workflow_run records in the published deployment history",
     ]
     assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
-        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,"
+        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,"
 
 
 def test_define_incident_with_an_id_and_nothing_published(seeds, home):
@@ -36,7 +36,7 @@ def test_define_incident_with_an_id_and_nothing_published(seeds, home):
         f"preview: nothing published yet ({home.published}); run the pipeline to see matches",
     ]
     assert (seeds / "incident_definitions.csv").read_text().splitlines()[-1] == \
-        "checkout-high,pagerduty,checkout*,high,,,"
+        "checkout-high,pagerduty,checkout*,high,,,,,,,"
 
 
 def test_define_while_a_pipeline_holds_the_warehouse_lock(seeds, published, warehouse_write_lock):
@@ -83,7 +83,7 @@ def test_list_remove_and_check(seeds):
     assert run("check").stdout == f"definitions OK ({seeds})\n"
 
     with (seeds / "incident_definitions.csv").open("a") as handle:
-        handle.write("paging,pagerduty,,,,,\n,custom,,,,,\n")
+        handle.write("paging,pagerduty,,,,,,,,,\n,custom,,,,,,,,,\n")
     failed = run("check")
     assert failed.exit_code == 1
     # line 3 is the new `paging` row, line 4 the one without an id; both fine otherwise

@@ -14,7 +14,7 @@ from self_service_fixtures import published, seeds  # noqa: F401 (fixtures)
 from dora import definitions
 
 DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
-                    "environment,state,service\n"
+                    "environment,state,service,project,issue_type,status,component\n"
 def errors_of(directory) -> list[str]:
     return [f"{error.path.name}:{error.line}:{error.column}: {error.message}" for error in definitions.check(directory)]
 
@@ -25,26 +25,28 @@ def test_shipped_definitions_are_valid(seeds):
 
 def test_check_reports_file_line_and_column_of_each_error(seeds):
     (seeds / "deployment_definitions.csv").write_text(DEPLOYMENT_HEADER + textwrap.dedent("""\
-        ok,merged_pr,,main,,,,,,,,,,
-        bad-method,nightly,,,,,,,,,,,,
-        ,merged_pr,,main,,,,,,,,,,
-        ok,merged_pr,,main,,,,,,,,,,
-        wrong-filter,merged_pr,,main,,,,deploy*,,,,,,
-        no-branch,merged_pr,acme/*,,,,,,,,,,,
+        ok,merged_pr,,main,,,,,,,,,,,,,,
+        bad-method,nightly,,,,,,,,,,,,,,,,
+        ,merged_pr,,main,,,,,,,,,,,,,,
+        ok,merged_pr,,main,,,,,,,,,,,,,,
+        wrong-filter,merged_pr,,main,,,,deploy*,,,,,,,,,,
+        no-branch,merged_pr,acme/*,,,,,,,,,,,,,,,
         short,merged_pr
         """))
-    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title\n"
-                                                    "no-branch,pagerduty,,,,,\n")
+    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title,"
+                                                    "project,issue_type,label,component\n"
+                                                    "no-branch,pagerduty,,,,,,,,,\n")
     assert errors_of(seeds) == [
         "deployment_definitions.csv:3:2: unknown deployment method 'nightly'; "
-        "known: merged_pr, workflow_run, release, github_deployment, custom",
+        "known: merged_pr, workflow_run, release, github_deployment, custom, gitlab_merged_mr, gitlab_pipeline, "
+        "gitlab_deployment, jira_issue",
         "deployment_definitions.csv:4:1: empty definition_id",
         "deployment_definitions.csv:5:1: duplicate definition_id 'ok' (first at deployment_definitions.csv line 2)",
         # column 8 = workflow (definition_id, method, repository, branch, label, author, title, workflow)
         "deployment_definitions.csv:6:8: method merged_pr does not use filter 'workflow'; "
         "its filters: repository, branch, label, author, title",
         "deployment_definitions.csv:7:4: method merged_pr requires filter 'branch'",
-        "deployment_definitions.csv:8:1: 2 cells, header has 14",
+        "deployment_definitions.csv:8:1: 2 cells, header has 18",
         "incident_definitions.csv:2:1: duplicate definition_id 'no-branch' "
         "(first at deployment_definitions.csv line 7)",
     ]
@@ -77,13 +79,13 @@ def test_add_appends_one_row_with_a_readable_unique_id(seeds):
     assert (first["definition_id"], second["definition_id"]) == ("workflow_run-acme-main-deploy",
                                                                  "workflow_run-acme-main-deploy-2")
     assert path.read_text().splitlines()[-2:] == [
-        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,",
-        "workflow_run-acme-main-deploy-2,workflow_run,acme/*,main,,,,deploy*,,,,,,",
+        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,",
+        "workflow_run-acme-main-deploy-2,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,",
     ]
     # replaced, not rewritten in place: the earlier reader still sees the whole old file
     assert os.fstat(reader.fileno()).st_ino != path.stat().st_ino
-    assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,\n" \
-                                                "merged-to-master,merged_pr,,master,,,,,,,,,,\n"
+    assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n" \
+                                                "merged-to-master,merged_pr,,master,,,,,,,,,,,,,,\n"
     reader.close()
     assert sorted(p.name for p in seeds.iterdir()) == files  # no temp or lock file left behind
     assert definitions.check(seeds) == []

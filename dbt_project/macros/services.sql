@@ -11,3 +11,9 @@
         and {{ filter_matches(records ~ '.' ~ value_column, services ~ '.' ~ pattern_column) }}
     qualify row_number() over (partition by {{ records }}.{{ record_id }} order by {{ services }}.line) = 1
 {% endmacro %}
+
+{#- What services.csv's `jira` column is matched against: `<project key>/<first component>`, or
+    just `<project key>` for an issue without components. -#}
+{% macro jira_scope(project, components) -%}
+    {{ project }} || coalesce('/' || {{ components }}[1], '')
+{%- endmacro %}

@@ -7,6 +7,6 @@
     candidates=ref('int_deployment_candidates'),
     definitions=ref('deployment_definitions'),
     filters=['repository', 'branch', 'label', 'author', 'title', 'workflow', 'event', 'conclusion',
-             'tag', 'environment', 'state', 'service'],
-    list_filters={'label': 'labels'},
+             'tag', 'environment', 'state', 'service', 'project', 'issue_type', 'status', 'component'],
+    list_filters={'label': 'labels', 'component': 'components'},
 ) }}

@@ -6,5 +6,6 @@
     kind='incident',
     candidates=ref('int_incident_candidates'),
     definitions=ref('incident_definitions'),
-    filters=['service', 'urgency', 'priority', 'team', 'title'],
+    filters=['service', 'urgency', 'priority', 'team', 'title', 'project', 'issue_type', 'label', 'component'],
+    list_filters={'label': 'labels', 'component': 'components'},
 ) }}

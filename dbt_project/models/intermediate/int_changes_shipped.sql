@@ -1,9 +1,10 @@
-{#- Which deployment shipped each merged pull request (one row per shipped PR).
+{#- Which deployment shipped each merged change, a GitHub pull request or a GitLab merge request
+    (int_merged_changes; "PR" below means either), one row per shipped change.
 
-    - A merged_pr deployment ships exactly its own PR.
+    - A merged_pr (gitlab_merged_mr) deployment ships exactly its own PR (MR).
     - Any other deployment ships the PRs of its repository (into its branch, when it has one) that
       no earlier deployment shipped and that were merged at or before its cut-off: the merge time of
-      the PR whose merge commit it deployed, else its deployment time. So a deployment that started
+      the PR whose merge commit (or squash commit) it deployed, else its deployment time. So a deployment that started
       before a later merge does not claim it.
     - A repository's first deployment is the baseline: what it ships (everything merged up to it,
       any branch) predates the history and is not a change.
@@ -17,7 +18,7 @@ deployments as (
 ),
 
 pull_requests as (
-    select * from {{ ref('pull_request_history') }}
+    select * from {{ ref('int_merged_changes') }}
 ),
 
 deployed_merges as (
@@ -28,7 +29,7 @@ deployed_merges as (
     from deployments
     inner join pull_requests
         on deployments.repository = pull_requests.repository
-        and deployments.commit_sha = pull_requests.merge_commit_sha
+        and deployments.commit_sha in (pull_requests.merge_commit_sha, pull_requests.squash_commit_sha)
     group by deployments.deployment_id
 ),
 
@@ -51,18 +52,18 @@ repository_deployments as (
 
 own_pull_requests as (
     select
-        pull_requests.pull_request_id,
+        pull_requests.change_id,
         repository_deployments.deployment_id,
         repository_deployments.is_baseline
     from repository_deployments
     inner join pull_requests
-        on repository_deployments.method = 'merged_pr'
-        and repository_deployments.source_id = cast(pull_requests.pull_request_id as varchar)
+        on repository_deployments.method = pull_requests.own_method
+        and repository_deployments.source_id = pull_requests.source_id
 ),
 
 unclaimed_pull_requests as (
     select * from pull_requests
-    where pull_request_id not in (select pull_request_id from own_pull_requests)
+    where change_id not in (select change_id from own_pull_requests)
 ),
 
 repository_branches as (
@@ -82,7 +83,7 @@ cutoff_deployments as (
         and (repository_deployments.branch = repository_branches.base_ref
              or repository_deployments.branch is null
              or repository_deployments.is_baseline)
-    where repository_deployments.method <> 'merged_pr' or repository_deployments.is_baseline
+    where repository_deployments.method not in ('merged_pr', 'gitlab_merged_mr') or repository_deployments.is_baseline
 ),
 
 frontier as (
@@ -100,7 +101,7 @@ frontier as (
 
 claimed_pull_requests as (
     select
-        unclaimed_pull_requests.pull_request_id,
+        unclaimed_pull_requests.change_id,
         frontier.deployment_id,
         frontier.is_baseline
     from unclaimed_pull_requests
@@ -117,7 +118,7 @@ shipped as (
 ),
 
 final as (
-    select pull_request_id, deployment_id
+    select change_id, deployment_id
     from shipped
     where not is_baseline
 )

@@ -1,6 +1,8 @@
 {#- The records that currently count as deployments, with their service and team (services.csv).
     A custom deployment names its service; others take the first services.csv row whose
-    `repository` glob matches, else the repository's full name. The team is the one services.csv
+    `repository` glob matches (a GitLab project path counts as a repository), else the repository's
+    full name; a Jira issue the first row whose `jira` glob matches `<project>/<first component>`
+    (`<project>` without components), else its project key. The team is the one services.csv
     gives that service. Mapping happens after history, so editing services.csv re-evaluates nothing. -#}
 with
 
@@ -21,6 +23,16 @@ repository_services as (
     {{ first_matching_service('deployments', 'candidate_id', 'repository', 'services', 'repository') }}
 ),
 
+jira_deployments as (
+    select candidate_id, {{ jira_scope('project', 'components') }} as jira_scope
+    from deployments
+    where method = 'jira_issue'
+),
+
+jira_services as (
+    {{ first_matching_service('jira_deployments', 'candidate_id', 'jira_scope', 'services', 'jira') }}
+),
+
 service_teams as (
     select distinct service, service_team as team
     from services
@@ -29,9 +41,13 @@ service_teams as (
 named as (
     select
         deployments.*,
-        coalesce(deployments.service, repository_services.service, deployments.repository) as service_name
+        coalesce(
+            deployments.service, repository_services.service, jira_services.service, deployments.repository,
+            deployments.project
+        ) as service_name
     from deployments
     left join repository_services on deployments.candidate_id = repository_services.record_id
+    left join jira_services on deployments.candidate_id = jira_services.record_id
 ),
 
 final as (

@@ -1,4 +1,4 @@
-{#- Every source record that some incident definition could match, one shape for both methods. -#}
+{#- Every source record that some incident definition could match, one shape for all methods. -#}
 with
 
 pagerduty_incidents as (
@@ -7,6 +7,10 @@ pagerduty_incidents as (
 
 custom_incidents as (
     select * from {{ ref('stg_custom__incidents') }}
+),
+
+jira_issues as (
+    select * from {{ ref('stg_jira__issues') }}
 ),
 
 paged_incidents as (
@@ -45,9 +49,30 @@ recorded_incidents as (
     from custom_incidents
 ),
 
+tracked_incidents as (
+    -- created -> resolved; a workflow can reach Done without setting a resolution, so then the
+    -- time the status category became done counts
+    select
+        'jira_issue' as method,
+        cast(jira_issue_id as varchar) as source_id,
+        priority,
+        summary as title,
+        project,
+        issue_type,
+        labels,
+        components,
+        created_at,
+        coalesce(resolutiondate, case when status_category = 'done' then status_category_changed_at end)
+            as resolved_at,
+        url,
+        loaded_at
+    from jira_issues
+),
+
 unioned as (
     select * from paged_incidents
     union all by name select * from recorded_incidents
+    union all by name select * from tracked_incidents
 ),
 
 final as (
@@ -60,6 +85,10 @@ final as (
         priority,
         cast(team as varchar) as team,
         title,
+        cast(project as varchar) as project,
+        cast(issue_type as varchar) as issue_type,
+        cast(labels as varchar[]) as labels,
+        cast(components as varchar[]) as components,
         created_at,
         resolved_at,
         cast(linked_deployment_id as varchar) as linked_deployment_id,

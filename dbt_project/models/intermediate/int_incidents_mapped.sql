@@ -1,6 +1,8 @@
 {#- The records that currently count as incidents, with their service and team (services.csv).
     A custom incident names its service; a PagerDuty incident takes the first services.csv row whose
-    `pagerduty_service` glob matches its PagerDuty service, else that service's name. The team is
+    `pagerduty_service` glob matches its PagerDuty service, else that service's name; a Jira
+    incident the first row whose `jira` glob matches `<project>/<first component>` (`<project>`
+    without components), else its project key. The team is
     the one services.csv gives that service, else the incident's first PagerDuty team. -#}
 with
 
@@ -26,6 +28,16 @@ pagerduty_services as (
     {{ first_matching_service('paged_incidents', 'candidate_id', 'service', 'services', 'pagerduty_service') }}
 ),
 
+jira_incidents as (
+    select candidate_id, {{ jira_scope('project', 'components') }} as jira_scope
+    from incidents
+    where method = 'jira_issue'
+),
+
+jira_services as (
+    {{ first_matching_service('jira_incidents', 'candidate_id', 'jira_scope', 'services', 'jira') }}
+),
+
 service_teams as (
     select distinct service, service_team as team
     from services
@@ -34,9 +46,11 @@ service_teams as (
 named as (
     select
         incidents.*,
-        coalesce(pagerduty_services.service, incidents.service) as service_name
+        coalesce(pagerduty_services.service, jira_services.service, incidents.service, incidents.project)
+            as service_name
     from incidents
     left join pagerduty_services on incidents.candidate_id = pagerduty_services.record_id
+    left join jira_services on incidents.candidate_id = jira_services.record_id
 ),
 
 final as (

@@ -12,7 +12,9 @@ numbered as (
         service,
         team,
         repository,
-        pagerduty_service
+        pagerduty_service,
+        -- read by name from the row, so a services.csv written before the jira column still works
+        to_json(services) ->> 'jira' as jira
     from services
 ),
 

@@ -1,4 +1,4 @@
-{#- One row per merged pull request that reached a deployment (int_changes_shipped), with its lead
+{#- One row per merged pull request (or GitLab merge request) that reached a deployment (int_changes_shipped), with its lead
     time: deployed_at - first commit, split into coding (first commit -> PR opened), review
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
     history) is null, so it stays out of the metrics. -#}
@@ -9,7 +9,7 @@ shipped as (
 ),
 
 pull_requests as (
-    select * from {{ ref('pull_request_history') }}
+    select * from {{ ref('int_merged_changes') }}
 ),
 
 deployments as (
@@ -18,7 +18,7 @@ deployments as (
 
 final as (
     select
-        cast(pull_requests.pull_request_id as varchar) as change_id,
+        pull_requests.change_id,
         deployments.service,
         deployments.team,
         pull_requests.repository,
@@ -37,7 +37,7 @@ final as (
         {{ elapsed_hours('pull_requests.opened_at', 'pull_requests.merged_at') }} as review_hours,
         {{ elapsed_hours('pull_requests.merged_at', 'deployments.deployed_at') }} as deploy_wait_hours
     from shipped
-    inner join pull_requests on shipped.pull_request_id = pull_requests.pull_request_id
+    inner join pull_requests on shipped.change_id = pull_requests.change_id
     inner join deployments on shipped.deployment_id = deployments.deployment_id
 )
 

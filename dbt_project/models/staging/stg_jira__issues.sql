@@ -1,0 +1,28 @@
+with
+
+source as (
+    select * from {{ source_or_empty('raw_jira', 'issues') }}
+),
+
+renamed as (
+    select
+        id as jira_issue_id,
+        key as issue_key,
+        project,
+        summary,
+        issue_type,
+        status,
+        status_category,
+        priority,
+        from_json(labels, '["varchar"]') as labels,
+        from_json(components, '["varchar"]') as components,
+        {{ utc_timestamp('created') }} as created_at,
+        {{ utc_timestamp('updated') }} as updated_at,
+        {{ utc_timestamp('resolutiondate') }} as resolutiondate,
+        {{ utc_timestamp('status_category_changed_at') }} as status_category_changed_at,
+        url,
+        {{ load_order('_dlt_load_id') }} as loaded_at
+    from source
+)
+
+select * from renamed
