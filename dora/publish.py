@@ -24,8 +24,10 @@ def publish(home: Home) -> dict[str, int]:
     """
     target = home.published
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A publish killed before its swap leaves its staging file; the lock makes any found now stale.
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink()
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    staging.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     con = duckdb.connect(str(home.warehouse))
     try:

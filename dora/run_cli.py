@@ -52,17 +52,13 @@ def run_pipeline(home: Home) -> None:
         if not acquired:
             raise click.ClickException("Another run is in progress for this data directory; try again when it ends.")
         use_dagster_home(home)
+        from orchestration.automation import refresh_selection
         from orchestration.definitions import build_definitions
 
         click.echo("Preparing the pipeline…", err=True)
         defs = build_definitions(home)
         job = defs.resolve_job_def("refresh")
-        skipped = {source for source, keys in missing.items() if keys}
-        selection = [
-            key
-            for key in defs.resolve_asset_graph().get_all_asset_keys()
-            if not (len(key.path) == 2 and key.path[0].removeprefix("raw_") in skipped)
-        ]
+        selection = refresh_selection(defs.resolve_asset_graph())
         click.echo("Running:", err=True)
         # dbt's own log lines go to a file; the terminal gets one line per step.
         with open(home.run_log, "w") as log, contextlib.redirect_stdout(log):

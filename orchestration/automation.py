@@ -21,6 +21,8 @@ from dagster import (
     sensor,
 )
 
+from dlt_sources.settings import REQUIRED, missing_settings
+
 # The definition files a user edits; a change to one rebuilds what depends on it, without extraction.
 WATCHED_SEEDS = ("deployment_definitions", "incident_definitions", "services", "dora_benchmarks")
 
@@ -37,21 +39,25 @@ rebuild_jobs = {
 }
 
 
-def build_refresh_schedule(unconfigured_source_keys):
-    """Hourly by default (DORA_SCHEDULE takes any cron), running as soon as the daemon runs;
-    sources that are not configured are left out of the run rather than failing it."""
+def refresh_selection(asset_graph) -> list[AssetKey]:
+    """Every executable asset, except the raw tables of a source that is not configured: such a
+    source is skipped, not failed (its dataset is `raw_<source>`, docs/raw-tables.md)."""
+    unconfigured = {f"raw_{source}" for source in REQUIRED if missing_settings(source)}
+    return [
+        key
+        for key in asset_graph.get_all_asset_keys()
+        if asset_graph.get(key).is_executable and key.path[0] not in unconfigured
+    ]
 
-    @schedule(
-        job=refresh_job,
-        cron_schedule=os.environ.get("DORA_SCHEDULE", "0 * * * *"),
-        default_status=DefaultScheduleStatus.RUNNING,
-    )
-    def refresh_schedule(context: ScheduleEvaluationContext):
-        skipped = set(unconfigured_source_keys())
-        keys = [key for key in context.repository_def.asset_graph.get_all_asset_keys() if key not in skipped]
-        return RunRequest(asset_selection=keys)
 
-    return refresh_schedule
+@schedule(
+    job=refresh_job,
+    cron_schedule=os.environ.get("DORA_SCHEDULE", "0 * * * *"),
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+def refresh_schedule(context: ScheduleEvaluationContext):
+    """Hourly by default (DORA_SCHEDULE takes any cron), running as soon as the daemon runs."""
+    return RunRequest(asset_selection=refresh_selection(context.repository_def.asset_graph))
 
 
 def seed_fingerprints(definitions_dir: Path) -> dict[str, str]:

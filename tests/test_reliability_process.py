@@ -156,9 +156,6 @@ def test_a_run_killed_while_publishing_leaves_readers_the_previous_file(settings
     assert_same_tables(snapshot(home.published), settings.baseline)
 
 
-@pytest.mark.xfail(strict=True, reason="dora/publish.py: a killed publish leaves its staging file "
-                   "(.dora.duckdb.<pid>.tmp, as large as the marts) behind for good; the next publish "
-                   "removes only a file with its own pid")
 def test_the_next_publish_removes_the_staging_file_of_a_killed_one(settings: Install, tmp_path):
     home = copy_home(settings.baseline_home, tmp_path / "home")
     stale = home.published.with_name(f".{home.published.name}.{os.getpid() + 1}.tmp")
