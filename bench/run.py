@@ -1,0 +1,119 @@
+"""`python -m bench`: run the benchmarks, print the table and write it to docs/benchmarks.md.
+
+    python -m bench                      # the default set, ~15 minutes on 2 cores
+    python -m bench --scale 0.01 --extraction-scales 0.002,0.004 --repeats 1 --no-demo   # a quick look
+
+Every figure comes from this one run on this machine (the header says which); ratios are of
+figures measured side by side, times are medians of --repeats runs. Work directories are made
+under /tmp (a fresh DORA_HOME for every measured run) and removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import end_to_end, extraction, transformation
+from bench.measure import machine
+from bench.report import Figure, table
+
+DOCS = Path(__file__).parents[1] / "docs" / "benchmarks.md"
+PRS_PER_PAGE = 100
+
+
+def extraction_figures(runs_by_scale: dict[float, dict[str, list[extraction.ResourceRun]]]) -> list[Figure]:
+    scales = sorted(runs_by_scale)
+    largest = runs_by_scale[scales[-1]]
+    section = f"extraction (scale {scales[-1]:g})"
+    figures = []
+    for first, second in zip(largest["first"], largest["second"]):
+        name = f"{first.source}.{first.resource}"
+        figures.append(Figure(
+            section, f"{name}: first run",
+            f"{first.rows:,} rows, {first.requests} requests = {first.per_1000:.1f} per 1,000; "
+            f"{first.rows / first.seconds:,.0f} rows/s; {first.peak_rss_mib:.0f} MiB peak"))
+        repos = 100 if first.source == "github" else 1
+        figures.append(Figure(
+            section, f"{name}: second run, nothing changed",
+            f"{second.requests} requests ({second.not_modified} answered 304), {second.budget} rate-limit points",
+            "<= 1 per repository, 304 where possible" if first.source == "github" else "",
+            second.requests <= repos + 1 if first.source == "github" else None))
+    prs = next(r for r in largest["first"] if r.resource == "pull_requests")
+    # Each repository's last page is partly empty and the repository list costs one request:
+    # at full scale (10,000 PRs per repository) that overhead is 1%.
+    full_prs, repos = 1_000_000, 100
+    estimate = 1000 * (full_prs / PRS_PER_PAGE + repos + 1) / full_prs
+    figures.append(Figure(
+        "extraction", "GitHub requests per 1,000 PRs incl. first-commit times",
+        f"{prs.per_1000:.1f} measured at {prs.rows:,} PRs ({prs.rows / repos:.0f} per repository); "
+        f"{estimate:.1f} at full scale (100 PRs per request + 1 partial page per repository + 1 listing)",
+        "<= 12", estimate <= 12))
+    peaks = {scale: max(r.peak_rss_mib for which in runs.values() for r in which) for scale, runs in runs_by_scale.items()}
+    rows = {scale: sum(r.rows for r in runs["first"]) for scale, runs in runs_by_scale.items()}
+    flat = peaks[scales[-1]] <= peaks[scales[0]] * 1.25
+    figures.append(Figure(
+        "extraction", "peak RSS of one resource's run at each scale",
+        "; ".join(f"{peaks[s]:.0f} MiB at {rows[s]:,} rows" for s in scales),
+        "flat, < 1 GiB", flat and peaks[scales[-1]] < 1024))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="transformation scale (1.0 = 1 M PRs)")
+    parser.add_argument("--extraction-scales", default="0.005,0.01",
+                        help="comma-separated extraction scales (two, to show peak RSS is flat)")
+    parser.add_argument("--run-scales", default="0.01", help="comma-separated scales for `dora run` ('' for none)")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per timed figure (the median is reported)")
+    parser.add_argument("--no-demo", action="store_true", help="skip `dora demo`")
+    parser.add_argument("--sections", default="extraction,transformation,end-to-end")
+    parser.add_argument("--output", type=Path, default=DOCS, help="the Markdown file to write ('-' for none)")
+    args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+
+    started = time.perf_counter()
+    description = machine()
+    work = Path(tempfile.mkdtemp(prefix="dora-bench-"))
+
+    def log(line: str) -> None:
+        print(f"[{time.perf_counter() - started:6.0f} s] {line}", flush=True)
+
+    figures: list[Figure] = []
+    try:
+        if "extraction" in sections:
+            runs = {float(s): extraction.run_scale(work, float(s), log) for s in args.extraction_scales.split(",")}
+            figures += extraction_figures(runs)
+        if "transformation" in sections:
+            figures += transformation.run(work / "transformation", args.scale, args.repeats, log)
+        if "end-to-end" in sections:
+            if not args.no_demo:
+                figures += end_to_end.demo(work, args.repeats, log)
+            for scale in filter(None, args.run_scales.split(",")):
+                figures += end_to_end.dora_run(work, float(scale), log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    minutes = (time.perf_counter() - started) / 60
+    result = (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {minutes:.1f} min on: {description}\n\n"
+              f"Command: `python -m bench {' '.join(argv) if argv is not None else ''}`".rstrip() + "\n\n" + table(figures))
+    print("\n" + result)
+    if str(args.output) != "-":
+        write_results(args.output, result)
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def write_results(path: Path, result: str) -> None:
+    """Replace the measured block of the document, keeping the prose around it."""
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{BEGIN}\n{result}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    main()

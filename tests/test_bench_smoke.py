@@ -1,0 +1,71 @@
+"""The benchmark harness runs at a tiny scale: raw tables in bulk, the lower-bound script over them,
+one extraction run measured in a child process, and the results block of the docs rewritten."""
+
+from __future__ import annotations
+
+import math
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+# bench/ is run from the checkout (`python -m bench`), not installed with the package.
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from bench import raw_tables
+from bench.extraction import run_resource
+from bench.run import BEGIN, END, write_results
+from bench.transformation import DbtProjectCopy, lower_bound, mart_counts
+from simorg.generate import generate_scenario
+from simorg.server import SimulatedOrg
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def test_raw_tables_and_lower_bound(tmp_path: Path) -> None:
+    warehouse = tmp_path / "raw.duckdb"
+    full = raw_tables.full_load(0.001, NOW)
+    with duckdb.connect(str(warehouse)) as con:
+        counts = raw_tables.write(con, full)
+        # scale 0.001 of 1,000,000 PRs / 200,000 runs / 100,000 deployments / 20,000 incidents; 10 services
+        assert [counts[t] for t in ("raw_github.pull_requests", "raw_github.workflow_runs", "raw_github.deployments",
+                                    "raw_pagerduty.services")] == [1000, 200, 100, 10]
+        assert counts["raw_pagerduty.incidents"] <= 20  # incidents that would start after `now` are dropped
+        # 1% more in a later load: 10 PRs, 2 runs, 1 deployment (rounded up to at least one row)
+        later = raw_tables.increment(0.001, full)
+        after = raw_tables.write(con, later)
+        assert after["raw_github.pull_requests"] == 1010 and after["raw_github.workflow_runs"] == 202
+        assert after["raw_github.deployments"] == 101
+        assert con.execute("select count(distinct id), count(distinct _dlt_load_id) from raw_github.pull_requests"
+                           ).fetchall() == [(1010, 2)]
+        assert con.execute("select count(*) from raw_github._dlt_loads where status = 0").fetchall() == [(2,)]
+    project = DbtProjectCopy(tmp_path)
+    lower_bound(warehouse, project.dir / "seeds" / "services.csv")
+    marts = mart_counts(warehouse, "lower_bound")
+    assert 0 < marts["changes"] <= marts_merged(warehouse) and marts["incidents"] == counts["raw_pagerduty.incidents"] + 1
+
+
+def marts_merged(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select count(*) from raw_github.pull_requests where merged_at is not null").fetchall()[0][0]
+
+
+def test_extraction_run_is_measured(tmp_path: Path) -> None:
+    scenario = generate_scenario(NOW, teams=1, repos_per_team=2, months=2, with_ci_runs=False)
+    per_repo = [sum(pr.repo == repo.full_name for pr in scenario.pull_requests) for repo in scenario.repos]
+    with SimulatedOrg(scenario, frozen=True, rate_limit=10**9) as org:
+        first = run_resource(org, tmp_path, "github", "pull_requests")
+        second = run_resource(org, tmp_path, "github", "pull_requests")
+    # one repository listing, then 100 PRs per GraphQL page in each repository
+    assert first.requests == 1 + sum(math.ceil(n / 100) for n in per_repo)
+    assert first.rows == len(scenario.pull_requests) and first.budget == first.requests
+    assert second.requests == 1 + len(scenario.repos)  # the listing and one page per repository
+    assert 50 < first.peak_rss_mib < 1024
+
+
+def test_results_replace_only_the_measured_block(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\n\nprose\n\n{BEGIN}\nold table\n{END}\n\nmore prose\n")
+    write_results(doc, "new table")
+    assert doc.read_text() == f"# Benchmarks\n\nprose\n\n{BEGIN}\nnew table\n{END}\n\nmore prose\n"
