@@ -12,13 +12,15 @@ import dlt
 REQUIRED: dict[str, list[tuple[str, ...]]] = {
     "github": [("access_token",), ("repositories", "owner")],
     "pagerduty": [("api_key",)],
+    "gitlab": [("access_token",), ("projects", "group")],
+    "jira": [("api_token",), ("base_url",), ("jql",)],
 }
-SECRET_KEYS = {"access_token", "api_key"}
+SECRET_KEYS = {"access_token", "api_key", "api_token"}
 
 
 def missing_settings(source: str) -> list[str]:
-    """Human-readable descriptions of the unset required settings of `source` ("github" or
-    "pagerduty"); empty when the source is configured. Never includes any value."""
+    """Human-readable descriptions of the unset required settings of `source` (a key of
+    REQUIRED); empty when the source is configured. Never includes any value."""
     if source not in REQUIRED:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(REQUIRED)}")
     return [_describe(source, group) for group in REQUIRED[source] if not any(_is_set(source, key) for key in group)]

@@ -36,7 +36,7 @@ ID_COLUMN = "definition_id"
 METHOD_COLUMN = "method"
 METHODS_FILE = "definition_methods.csv"
 # Filters matched against a list column of the history table instead of a scalar column.
-LIST_FILTERS = {"label": "labels"}
+LIST_FILTERS = {"label": "labels", "component": "components"}
 HISTORY_TABLES = {"deployment": "history.deployment_history", "incident": "history.incident_history"}
 
 

@@ -9,6 +9,7 @@ product's repositories and PagerDuty service mapped to one service and team.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from datetime import datetime, timezone
@@ -23,8 +24,9 @@ DEMO_DEPLOYMENTS = [{"definition_id": "deploy-workflow", "method": "workflow_run
 
 
 def demo_environment(org, scenario: Scenario) -> dict[str, str]:
-    """dlt settings (environment variables) that point both sources at the simulated org."""
-    return {
+    """dlt settings (environment variables) that point every source the scenario has at the
+    simulated org."""
+    environment = {
         "SOURCES__GITHUB__ACCESS_TOKEN": scenario.github_token,
         "SOURCES__GITHUB__BASE_URL": org.github_url,
         "SOURCES__GITHUB__GRAPHQL_URL": org.github_graphql_url,
@@ -32,6 +34,21 @@ def demo_environment(org, scenario: Scenario) -> dict[str, str]:
         "SOURCES__PAGERDUTY__API_KEY": scenario.pagerduty_token,
         "SOURCES__PAGERDUTY__BASE_URL": org.pagerduty_url,
     }
+    if scenario.gitlab_projects:
+        environment |= {
+            "SOURCES__GITLAB__ACCESS_TOKEN": scenario.gitlab_token,
+            "SOURCES__GITLAB__BASE_URL": org.gitlab_url,
+            "SOURCES__GITLAB__GRAPHQL_URL": org.gitlab_graphql_url,
+            "SOURCES__GITLAB__PROJECTS": json.dumps([project.path_with_namespace for project in scenario.gitlab_projects]),
+        }
+    if scenario.jira_issues:
+        environment |= {
+            "SOURCES__JIRA__BASE_URL": org.jira_url,
+            "SOURCES__JIRA__EMAIL": scenario.jira_email,
+            "SOURCES__JIRA__API_TOKEN": scenario.jira_token,
+            "SOURCES__JIRA__JQL": "project is not EMPTY",
+        }
+    return environment
 
 
 def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:

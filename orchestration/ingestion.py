@@ -12,6 +12,8 @@ from dlt.extract.source import DltSource
 
 from dlt_sources.custom import custom
 from dlt_sources.github import github
+from dlt_sources.gitlab import gitlab
+from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
 from dora.home import Home
@@ -20,7 +22,13 @@ from dora.warehouse_lock import warehouse_lock
 
 def configured_sources(home: Home) -> dict[str, Callable[[], DltSource]]:
     """Each source built from dlt's configuration (secrets resolved when called, at run time)."""
-    return {"github": github, "pagerduty": pagerduty, "custom": lambda: custom(landing_dir=str(home.landing))}
+    return {
+        "github": github,
+        "pagerduty": pagerduty,
+        "gitlab": gitlab,
+        "jira": jira,
+        "custom": lambda: custom(landing_dir=str(home.landing)),
+    }
 
 
 def graph_sources(home: Home) -> dict[str, DltSource]:
@@ -29,6 +37,8 @@ def graph_sources(home: Home) -> dict[str, DltSource]:
     return {
         "github": github(access_token="unused", repositories=["graph/only"]),
         "pagerduty": pagerduty(api_key="unused"),
+        "gitlab": gitlab(access_token="unused", projects=["graph/only"]),
+        "jira": jira(base_url="http://unused", jql="project = X", api_token="unused"),
         "custom": custom(landing_dir=str(home.landing)),
     }
 
