@@ -48,10 +48,27 @@ def dbt_project(home: Home) -> DbtProject:
             link.unlink(missing_ok=True)
             link.symlink_to(target)
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
-    # Always parse (a few seconds with partial parsing): an edited model or definition file
-    # must never run against a stale manifest.
-    project.preparer.prepare(project)
+    if _manifest_is_stale(project):
+        project.preparer.prepare(project)
     return project
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than any file of the project it describes
+    (models, macros, YAML, definition files, and the links themselves), so an edit is never run
+    against a stale manifest while an unchanged project skips a parse (seconds per run)."""
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    for entry in project.project_dir.iterdir():
+        if entry.name in PER_INSTALL - {"seeds"}:
+            continue
+        if entry.lstat().st_mtime > built:
+            return True
+        files = entry.rglob("*") if entry.is_dir() else [entry]
+        if any(path.stat().st_mtime > built for path in files if path.is_file()):
+            return True
+    return False
 
 
 class DoraDbtTranslator(DagsterDbtTranslator):
