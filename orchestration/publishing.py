@@ -8,7 +8,7 @@ from dora.publish import publish
 from dora.summary import org_headline
 from dora.warehouse_lock import warehouse_lock
 
-MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary")
+MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "quarantine")
 
 
 def build_publishing_assets(home: Home, definitions_dir):
