@@ -1,7 +1,8 @@
 """Injected failures: the ways a real GitHub or PagerDuty misbehaves, on demand.
 
-A fault applies to the next `times` requests that match its service ("github" or "pagerduty")
-and, if given, a substring of the request path (e.g. "graphql", "/actions/runs", "/incidents").
+A fault applies to the next `times` requests that match its service ("github", "pagerduty",
+"gitlab" or "jira") and, if given, a substring of the request path (e.g. "graphql",
+"/actions/runs", "/incidents", "/search/jql").
 Build one with a constructor below and hand it to `SimulatedOrg.inject`.
 """
 
@@ -59,6 +60,13 @@ class Fault:
     def invalid_json(cls, *, service: str = "github", path: str | None = None, times: int = 1) -> Fault:
         """HTTP 200 whose body is the first half of the real JSON answer."""
         return cls("invalid_json", service, path, times, 200)
+
+    @classmethod
+    def repeated_page_token(cls, *, service: str = "jira", path: str | None = None, times: int = 2) -> Fault:
+        """Jira Cloud's paging bug: the answer's nextPageToken is the one the request carried.
+        `times` counts every matched request; a first page carries no token and is answered
+        normally, so the default 2 repeats the token on the second page."""
+        return cls("repeated_page_token", service, path, times, 200)
 
     @classmethod
     def graphql_errors(cls, *, times: int = 1) -> Fault:

@@ -8,6 +8,7 @@ server hands every request under a registered prefix to `serve`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -72,4 +73,18 @@ def serve(edge: Edge, org, method: str, path: str, query: list[tuple[str, str]],
     except HttpError as error:
         response = error.response
     kind = fault.kind if fault is not None else None
+    if kind == "repeated_page_token":
+        response = _repeat_page_token(request, response)
     return Answer(response, cut=kind == "cut_connection", truncate=kind == "invalid_json")
+
+
+def _repeat_page_token(request: Request, response: Response) -> Response:
+    """The answer's nextPageToken replaced by the one the request carried (JSON body or query)."""
+    try:
+        sent = json.loads(request.body or b"{}").get("nextPageToken") if request.method == "POST" else None
+    except ValueError:
+        sent = None
+    given = sent or request.arg("nextPageToken")
+    if not given or not isinstance(response.body, dict) or "nextPageToken" not in response.body:
+        return response
+    return Response(response.status, {**response.body, "nextPageToken": given}, response.headers)
