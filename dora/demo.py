@@ -1,9 +1,11 @@
 """`dora demo`: the pipeline against a simulated organisation, in its own data directory.
 
 The demo keeps its data and its definition files apart from a real install (history is
-durable: simulated records must never land in a real warehouse), and defines deployments and
-services the way a team of the simulated org would: the `deploy` workflow on main, and each
-product's repositories and PagerDuty service mapped to one service and team.
+durable: simulated records must never land in a real warehouse), and defines deployments,
+incidents and services the way the simulated org's teams would: the `deploy` workflow on main
+(GitHub) and push pipelines on main (GitLab); every PagerDuty incident and Jira issue of type
+Incident; each product's repositories or GitLab projects, PagerDuty service or Jira component
+mapped to one service and team.
 """
 
 from __future__ import annotations
@@ -18,9 +20,16 @@ from pathlib import Path
 import click
 
 from dora.home import Home, definitions_dir
+from simorg.generate import JIRA_PROJECT, team_of
 from simorg.scenario import Scenario
 
-DEMO_DEPLOYMENTS = [{"definition_id": "deploy-workflow", "method": "workflow_run", "workflow": "deploy", "branch": "main"}]
+# A definition only matches records of its own source, so a scenario without GitLab or Jira
+# simply has none of theirs.
+DEMO_DEPLOYMENTS = [
+    {"definition_id": "deploy-workflow", "method": "workflow_run", "workflow": "deploy", "branch": "main"},
+    {"definition_id": "gitlab-main-pipelines", "method": "gitlab_pipeline", "branch": "main", "event": "push"},
+]
+DEMO_INCIDENTS = [{"definition_id": "jira-incidents", "method": "jira_issue", "issue_type": "Incident"}]  # + shipped
 
 
 def demo_environment(org, scenario: Scenario) -> dict[str, str]:
@@ -46,7 +55,7 @@ def demo_environment(org, scenario: Scenario) -> dict[str, str]:
             "SOURCES__JIRA__BASE_URL": org.jira_url,
             "SOURCES__JIRA__EMAIL": scenario.jira_email,
             "SOURCES__JIRA__API_TOKEN": scenario.jira_token,
-            "SOURCES__JIRA__JQL": "project is not EMPTY",
+            "SOURCES__JIRA__JQL": f"project in ({', '.join(sorted({issue.project for issue in scenario.jira_issues}))})",
         }
     return environment
 
@@ -57,6 +66,8 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
     for seed in definitions_dir().glob("*.csv"):
         shutil.copyfile(seed, directory / seed.name)
     _rewrite(directory / "deployment_definitions.csv", DEMO_DEPLOYMENTS)
+    incidents = directory / "incident_definitions.csv"
+    _rewrite(incidents, [*_rows(incidents), *DEMO_INCIDENTS])
     services = [
         {
             "service": service.name,
@@ -66,8 +77,19 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
         }
         for service in scenario.pagerduty_services
     ]
+    # A GitLab team's group is `owner/product`; its incidents are Jira issues with the product as
+    # first component.
+    for group in sorted({project.namespace for project in scenario.gitlab_projects}):
+        product = group.rsplit("/", 1)[-1]
+        services.append({"service": product, "team": team_of(product), "repository": f"{group}/*",
+                         "jira": f"{JIRA_PROJECT}/{product}"})
     _rewrite(directory / "services.csv", services)
     return directory
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _rewrite(path: Path, rows: list[dict[str, str]]) -> None:
@@ -81,7 +103,7 @@ def _rewrite(path: Path, rows: list[dict[str, str]]) -> None:
 
 @click.command()
 def demo() -> None:
-    """Run the pipeline against a built-in simulated GitHub + PagerDuty organisation."""
+    """Run the pipeline against a built-in simulated organisation (GitHub + PagerDuty, GitLab + Jira)."""
     from dora.run_cli import print_summary, run_pipeline
     from simorg.generate import demo_scenario
     from simorg.server import SimulatedOrg
@@ -90,7 +112,8 @@ def demo() -> None:
     scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
     os.environ["DORA_DEFINITIONS_DIR"] = str(write_demo_definitions(home.root / "definitions", scenario))
     with SimulatedOrg(scenario) as org:
-        click.echo(f"Simulated org serving GitHub at {org.github_url} and PagerDuty at {org.pagerduty_url}", err=True)
+        click.echo(f"Simulated org serving GitHub at {org.github_url}, PagerDuty at {org.pagerduty_url}, "
+                   f"GitLab at {org.gitlab_url} and Jira at {org.jira_url}", err=True)
         os.environ.update(demo_environment(org, scenario))
         run_pipeline(home)
     print_summary(home)

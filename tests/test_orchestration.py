@@ -203,7 +203,10 @@ def test_dora_demo_runs_and_prints_the_summary(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     # The demo points the process at its own definitions and at the simulated org; undone after.
     for name in ["DORA_DEFINITIONS_DIR", "SOURCES__GITHUB__ACCESS_TOKEN", "SOURCES__GITHUB__BASE_URL", "SOURCES__GITHUB__GRAPHQL_URL",
-                 "SOURCES__GITHUB__OWNER", "SOURCES__PAGERDUTY__API_KEY", "SOURCES__PAGERDUTY__BASE_URL"]:
+                 "SOURCES__GITHUB__OWNER", "SOURCES__PAGERDUTY__API_KEY", "SOURCES__PAGERDUTY__BASE_URL",
+                 "SOURCES__GITLAB__ACCESS_TOKEN", "SOURCES__GITLAB__BASE_URL", "SOURCES__GITLAB__GRAPHQL_URL",
+                 "SOURCES__GITLAB__PROJECTS", "SOURCES__JIRA__BASE_URL", "SOURCES__JIRA__EMAIL",
+                 "SOURCES__JIRA__API_TOKEN", "SOURCES__JIRA__JQL"]:
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
@@ -214,4 +217,19 @@ def test_dora_demo_runs_and_prints_the_summary(tmp_path, monkeypatch):
     # incidents attribute to deployments and the change failure rate has something to count.
     with duckdb.connect(str(home.published), read_only=True) as con:
         attributed = con.execute("select count(*) from marts.incidents where deployment_id is not null").fetchall()[0][0]
+        # The demo's GitLab team owns `catalog`: its push pipelines on main are its deployments and
+        # its Jira incidents (OPS, component catalog) attribute to them.
+        gitlab_deployments = con.execute(
+            "select count(*) from marts.deployments where method = 'gitlab_pipeline' and service = 'catalog'"
+        ).fetchall()[0][0]
+        jira_incidents, attributed_to_gitlab = con.execute(
+            """select count(*), count(deployments.deployment_id) from marts.incidents
+               left join marts.deployments on incidents.deployment_id = deployments.deployment_id
+                   and deployments.method = 'gitlab_pipeline' and deployments.service = 'catalog'
+               where incidents.source = 'jira_issue' and incidents.definition_id = 'jira-incidents'
+                   and incidents.service = 'catalog'"""
+        ).fetchall()[0]
     assert attributed > 0
+    assert gitlab_deployments > 0
+    assert jira_incidents > 0
+    assert attributed_to_gitlab > 0
