@@ -63,7 +63,7 @@ class DbtProjectCopy:
         report = json.loads(results.read_text())
         nodes = sorted(report["results"], key=lambda node: -node["execution_time"])
         tests = sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("test."))
-        self.slowest = ", ".join(f"{n['unique_id'].split('.')[-1]} {n['execution_time']:.1f} s" for n in nodes[:6])
+        self.slowest = ", ".join(f"{n['unique_id'].split('.')[2]} {n['execution_time']:.1f} s" for n in nodes[:6])
         self.slowest += f"; all {sum(n['unique_id'].startswith('test.') for n in nodes)} tests {tests:.1f} s"
         return child.seconds, report["elapsed_time"]
 
