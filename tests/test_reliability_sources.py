@@ -106,7 +106,8 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
             run_pipeline(home)
         expected_reset = datetime.fromtimestamp(time.time() + 3600, timezone.utc)
 
-    output = capsys.readouterr().out
+    captured = capsys.readouterr()
+    output = captured.out + captured.err  # progress lines go to stderr, the summary to stdout
     assert "The run failed" in failure.value.message
     stated = re.search(r"GitHub rate limit exhausted; it resets at (\S+ \S+) UTC", output)
     assert stated, output
