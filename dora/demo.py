@@ -65,9 +65,9 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for seed in definitions_dir().glob("*.csv"):
         shutil.copyfile(seed, directory / seed.name)
-    _rewrite(directory / "deployment_definitions.csv", DEMO_DEPLOYMENTS)
+    rewrite_definition_file(directory / "deployment_definitions.csv", DEMO_DEPLOYMENTS)
     incidents = directory / "incident_definitions.csv"
-    _rewrite(incidents, [*_rows(incidents), *DEMO_INCIDENTS])
+    rewrite_definition_file(incidents, [*_rows(incidents), *DEMO_INCIDENTS])
     services = [
         {
             "service": service.name,
@@ -83,7 +83,7 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
         product = group.rsplit("/", 1)[-1]
         services.append({"service": product, "team": team_of(product), "repository": f"{group}/*",
                          "jira": f"{JIRA_PROJECT}/{product}"})
-    _rewrite(directory / "services.csv", services)
+    rewrite_definition_file(directory / "services.csv", services)
     return directory
 
 
@@ -92,7 +92,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _rewrite(path: Path, rows: list[dict[str, str]]) -> None:
+def rewrite_definition_file(path: Path, rows: list[dict[str, str]]) -> None:
+    """Replace a definition file's rows, keeping its header (its columns)."""
     with open(path, newline="") as handle:
         header = next(csv.reader(handle))
     with open(path, "w", newline="") as handle:

@@ -16,7 +16,7 @@ import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
 from dbt_fixtures import execute
-from dora.demo import _rewrite as rewrite_definition_file
+from dora.demo import rewrite_definition_file
 from dora.home import Home, definitions_dir
 from dora.run_cli import run_pipeline
 
