@@ -1,8 +1,9 @@
-"""One writer at a time: an advisory file lock around every step that writes the warehouse.
+"""One writer at a time: advisory file locks below DORA_HOME.
 
 DuckDB refuses a second writing process with "Could not set lock on file". Every step that
-opens the warehouse for writing (dlt loads, dbt builds, publishing) takes this lock first, so
-a scheduled run and a manual `dora run` queue behind each other instead of crashing.
+opens the warehouse for writing (dlt loads, dbt builds, publishing) takes the warehouse lock
+first, so a scheduled run and a manual `dora run` queue behind each other instead of crashing;
+a second `dora run` of the same home is refused at once by the run lock.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from dora.home import Home
 
@@ -20,26 +22,29 @@ log = logging.getLogger(__name__)
 @contextmanager
 def warehouse_lock(home: Home) -> Iterator[None]:
     """Hold the warehouse write lock, waiting for another process that holds it."""
-    home.root.mkdir(parents=True, exist_ok=True)
-    with open(home.root / "warehouse.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with _flock(home.root / "warehouse.lock") as acquired:
+        if not acquired:
             log.info("Another run is writing the warehouse; waiting for it to finish.")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
+            with _flock(home.root / "warehouse.lock", wait=True):
+                yield
+        else:
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
 def run_lock(home: Home) -> Iterator[bool]:
     """Try to become the only `dora run` of this home; yields False when another holds it."""
-    home.root.mkdir(parents=True, exist_ok=True)
-    with open(home.root / "run.lock", "w") as handle:
+    with _flock(home.root / "run.lock") as acquired:
+        yield acquired
+
+
+@contextmanager
+def _flock(path: Path, wait: bool = False) -> Iterator[bool]:
+    """An exclusive flock on `path`; yields whether it was acquired (always, when waiting)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
