@@ -4,14 +4,9 @@ one extraction run measured in a child process, and the results block of the doc
 from __future__ import annotations
 
 import math
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import duckdb
-
-# bench/ is run from the checkout (`python -m bench`), not installed with the package.
-sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from bench import raw_tables
 from bench.extraction import run_resource
