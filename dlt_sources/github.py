@@ -2,16 +2,17 @@
 
 Each resource is incremental with a lookback (`lag`): a run re-reads only what changed since the
 stored cursor minus `lookback_hours` (runs and deployment statuses change after creation) and
-merges on the stable `id`, so history is downloaded once. REST first pages are sent with the
-ETag of the previous run (kept in resource state) so an unchanged repository costs one 304,
-which GitHub does not count against the rate limit.
+merges on the stable `id`, so history is downloaded once. REST lists are requested with the
+same URL every run and their first page carries the ETag of the previous run (kept in dlt
+state), so an unchanged repository costs one 304, which GitHub does not count against the rate
+limit. GraphQL has no conditional requests: an unchanged repository costs one point per query.
 """
 
 # No `from __future__ import annotations`: dlt finds a resource's incremental argument by its
 # evaluated type hint, and string annotations make it silently skip the cursor.
 
 from datetime import datetime, timedelta, timezone
-from functools import cache
+from functools import cache, partial
 from typing import Any, Callable, Iterator, Optional
 
 import dlt
@@ -30,9 +31,6 @@ from dlt_sources.http import (
 from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, login, parse_time, table_columns
 
 GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay)
-
-# GitHub answers at most this many results for a filtered workflow-run list (total_count is true).
-MAX_FILTERED_RUNS = 1000
 
 PULL_REQUESTS_QUERY = """
 query($owner: String!, $name: String!, $after: String) {
@@ -136,7 +134,7 @@ def github(
         headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
     )
     graphql = graphql_url or graphql_endpoint(base_url)
-    repos = cache(lambda: list(repositories) if repositories else owner_repositories(client, owner))
+    repos = cache(lambda: list(repositories) if repositories else owner_repositories(client, owner, _listings()))
     start = datetime.now(timezone.utc) - timedelta(days=backfill_days)
     lag = lookback_hours * 3600
 
@@ -151,19 +149,37 @@ def github(
     )
 
 
-def owner_repositories(client: CheckedRESTClient, owner: str) -> list[str]:
+def owner_repositories(client: CheckedRESTClient, owner: str, listings: dict[str, Any]) -> list[str]:
     """All repositories of an organisation, or of a user when `owner` is not an organisation."""
     try:
-        return _repository_names(client, f"orgs/{owner}/repos")
+        return _repository_names(client, f"orgs/{owner}/repos", listings)
     except HTTPError as exc:
         if exc.response is None or exc.response.status_code != 404:
             raise
-        return _repository_names(client, f"users/{owner}/repos")
+        return _repository_names(client, f"users/{owner}/repos", listings)
 
 
-def _repository_names(client: CheckedRESTClient, path: str) -> list[str]:
-    pages = client.paginate(path, params={"per_page": 100}, paginator=HeaderLinkPaginator(), data_selector="$")
-    return [repo["full_name"] for page in pages for repo in page]
+def _listings() -> dict[str, Any]:
+    """Repository listings of earlier runs by path: {"etag", "names"}, in source state (every
+    resource reads the same listing)."""
+    return dlt.current.source_state().setdefault("repository_listings", {})
+
+
+def _repository_names(client: CheckedRESTClient, path: str, listings: dict[str, Any]) -> list[str]:
+    """The names on a listing. One that fitted on one page is asked for with its last ETag, and
+    a 304 (free) means the names stored beside it are current; a longer listing is read whole
+    (an unchanged first page says nothing about the others)."""
+    known = listings.get(path)
+    pages = list(_conditional_pages(client, path, "$", known["etag"] if known else None))
+    if not pages:
+        return known["names"]
+    names = [repo["full_name"] for page in pages for repo in page]
+    etag = pages[0].response.headers.get("ETag")
+    if len(pages) == 1 and etag:
+        listings[path] = {"etag": etag, "names": names}
+    else:
+        listings.pop(path, None)
+    return names
 
 
 def _graphql_resource(
@@ -201,34 +217,16 @@ def workflow_runs(
     repos: Callable[[], list[str]],
     created_at: dlt.sources.incremental[datetime],
 ) -> Iterator[list[dict[str, Any]]]:
-    """Runs created since the cursor (minus lookback), listed with GitHub's `created` filter."""
-    etags = dlt.current.resource_state().setdefault("etags", {})
+    """Runs created since the cursor (minus lookback). Listed without filters: GitHub caps any
+    filtered list (`created` included) at 1,000 runs, and a filter moving with the cursor would
+    change the URL, so its ETag would never match."""
+    first_pages = dlt.current.resource_state().setdefault("first_pages", {})
     for repo in repos():
-        yield from _runs_created(client, repo, created_at.start_value, None, etags)
-
-
-def _runs_created(
-    client: CheckedRESTClient, repo: str, start: datetime, end: Optional[datetime], etags: dict[str, str]
-) -> Iterator[list[dict[str, Any]]]:
-    """Runs created in [start, end] (end None: up to now). A filtered list stops at 1,000 runs,
-    so a window whose total_count is larger is split in two and each half listed on its own.
-    Only the open-ended window (the one an incremental run repeats) uses the stored ETag."""
-    created = f"{format_time(start)}..{format_time(end)}" if end else f">={format_time(start)}"
-    etag_key = repo if end is None else None
-    pages = _rest_pages(client, f"repos/{repo}/actions/runs", {"created": created}, "workflow_runs", etags, etag_key)
-    for page in pages:
-        total = page.response.json()["total_count"]
-        if total > MAX_FILTERED_RUNS:  # only a window's first page can say so: smaller windows stop here
-            pages.close()
-            last = end or datetime.now(timezone.utc)
-            if last - start < timedelta(seconds=2):
-                raise SourceError(f"GitHub lists {total} workflow runs of {repo} created within one second at {start}")
-            # GitHub times are whole seconds and both range ends are inclusive: no run falls between halves.
-            middle = (start + (last - start) / 2).replace(microsecond=0)
-            yield from _runs_created(client, repo, start, middle, etags)
-            yield from _runs_created(client, repo, middle + timedelta(seconds=1), end, etags)
-            return
-        yield [_workflow_run_row(run) for run in page]
+        yield from _created_since(
+            client, f"repos/{repo}/actions/runs", "workflow_runs",
+            lambda runs: [_workflow_run_row(run) for run in runs],
+            created_at.start_value, first_pages, repo,
+        )  # fmt: skip
 
 
 @dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=RELEASE_COLUMNS)
@@ -238,50 +236,67 @@ def releases(
     repos: Callable[[], list[str]],
     created_at: dlt.sources.incremental[datetime],
 ) -> Iterator[list[dict[str, Any]]]:
-    """Newest first; stops once past the cursor (minus lookback). The REST payload does not name
-    the repository's id, so it is looked up once and remembered in resource state."""
+    """Releases created since the cursor (minus lookback). The REST payload does not name the
+    repository's id, so it is looked up once and remembered in resource state."""
     state = dlt.current.resource_state()
-    etags = state.setdefault("etags", {})
+    first_pages = state.setdefault("first_pages", {})
     repository_ids = state.setdefault("repository_ids", {})
+
+    def to_rows(repo: str, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if page and repo not in repository_ids:
+            repository_ids[repo] = _repository_id(client, graphql_url, repo)
+        return [_release_row(release, repo, repository_ids[repo]) for release in page]
+
     for repo in repos():
-        for page in _rest_pages(client, f"repos/{repo}/releases", {}, "$", etags, repo):
-            if page and repo not in repository_ids:
-                repository_ids[repo] = _repository_id(client, graphql_url, repo)
-            rows = [_release_row(release, repo, repository_ids[repo]) for release in page]
-            yield rows
-            if rows and rows[-1]["created_at"] < created_at.start_value:
-                break
+        yield from _created_since(
+            client, f"repos/{repo}/releases", "$", partial(to_rows, repo), created_at.start_value, first_pages, repo
+        )
 
 
-def _rest_pages(
+def _created_since(
     client: CheckedRESTClient,
     path: str,
-    params: dict[str, Any],
     data_selector: str,
-    etags: dict[str, str],
-    etag_key: Optional[str],
-) -> Iterator[Any]:
-    """Pages of a REST list following the Link header. With `etag_key`, the first request is
-    conditional on the ETag stored under that key (a 304 yields nothing), and the new ETag is
-    stored when the whole answer fits on one page: only then does an unchanged first page mean
-    an unchanged list."""
-    etag = etags.get(etag_key) if etag_key else None
+    to_rows: Callable[[list[Any]], list[dict[str, Any]]],
+    start: datetime,
+    first_pages: dict[str, Any],
+    key: str,
+) -> Iterator[list[dict[str, Any]]]:
+    """Rows of a REST list that GitHub sorts newest created first, up to the first page that
+    reaches rows created before `start`.
+
+    The first page is remembered under `key` by its ETag and the creation time of its oldest row
+    (none: it held the whole list). A later run whose `start` is after that row asks for it with
+    If-None-Match, and a 304 (free) proves that no row was added or changed from `start` on:
+    a new row would be on that page, and every row from `start` on is."""
+    known = first_pages.get(key)
+    covers_start = known is not None and (known["oldest"] is None or parse_time(known["oldest"]) < start)
+    pages = _conditional_pages(client, path, data_selector, known["etag"] if covers_start else None)
+    for number, page in enumerate(pages):
+        rows = to_rows(page)
+        if number == 0:
+            etag, more = page.response.headers.get("ETag"), page.paginator.has_next_page
+            if etag:
+                first_pages[key] = {"etag": etag, "oldest": format_time(rows[-1]["created_at"]) if more else None}
+            else:
+                first_pages.pop(key, None)
+        yield rows
+        if rows and rows[-1]["created_at"] < start:
+            return
+
+
+def _conditional_pages(client: CheckedRESTClient, path: str, data_selector: str, etag: Optional[str]) -> Iterator[Any]:
+    """Pages of a REST list following the Link header, 100 a page. With `etag` the first request
+    is conditional: a 304 (not modified) yields no page."""
     pages = client.paginate(
         path,
-        params={**params, "per_page": 100},
+        params={"per_page": 100},
         headers={"If-None-Match": etag} if etag else None,
         paginator=HeaderLinkPaginator(),
         data_selector=data_selector,
     )
-    for number, page in enumerate(pages):
-        if number == 0:
-            page.request.headers.pop("If-None-Match", None)
-            if etag_key:
-                new_etag = page.response.headers.get("ETag")
-                if new_etag and not page.paginator.has_next_page:
-                    etags[etag_key] = new_etag
-                else:
-                    etags.pop(etag_key, None)
+    for page in pages:
+        page.request.headers.pop("If-None-Match", None)  # the paginator reuses the request for the next page
         yield page
 
 

@@ -160,13 +160,14 @@ def test_second_run_fetches_only_changes_and_merges(home):
     ]
     # Second run: one GraphQL page per repository for PRs and one for deployments (2 x 2), and the
     # repository ids for releases come from state. REST: one request per repository and resource;
-    # releases are unchanged, so both answer 304.
-    assert second[("github", "graphql")] == 4
-    assert second.get(("github", "actions/runs"), 0) + second.get(("github", "actions/runs:304"), 0) == 2
-    assert second.get(("github", "releases:304")) == 2 and ("github", "releases") not in second
+    # api's runs changed (#5002 completed, #5003 is new), web's did not and releases did not: 304.
+    assert second == {
+        ("github", "graphql"): 4,
+        ("github", "actions/runs"): 1,
+        ("github", "actions/runs:304"): 1,
+        ("github", "releases:304"): 2,
+    }
     # Third run, nothing changed: every REST list is a 304 (free), GraphQL one page per query.
-    # (The runs window is created >= cursor - 72 h. It moved from ago(4) to ago(3.1) after run 2,
-    # but the answers are the same: api's runs #5002, #5003; web's #6001 is 5 days old in both.)
     assert unchanged == {
         ("github", "graphql"): 4,
         ("github", "actions/runs:304"): 2,
@@ -174,13 +175,50 @@ def test_second_run_fetches_only_changes_and_merges(home):
     }
 
 
-def test_owner_lists_its_repositories(home):
+def test_unchanged_run_after_the_backfill_costs_one_request_per_repository_and_resource(home):
+    with SimulatedOrg(small_scenario()) as org:
+        run(home, github_source(org))
+        org.reset_requests()
+        run(home, github_source(org))
+        requests, budget = dict(org.requests), org.rate_limit_used
+
+    # 2 repositories x 4 resources: the REST lists (runs, releases) are asked for with the ETag
+    # of the backfill's first page and answered 304, which costs no budget; GraphQL (PRs,
+    # deployments) has no conditional requests: 1 point per repository and query = 4 points.
+    assert requests == {
+        ("github", "graphql"): 4,
+        ("github", "actions/runs:304"): 2,
+        ("github", "releases:304"): 2,
+    }
+    assert budget == 4
+
+
+def test_owner_lists_its_repositories_and_an_unchanged_listing_is_free(home):
     scenario = small_scenario()
     with SimulatedOrg(scenario) as org:
-        run(home, github_source(org, repositories=None, owner="acme").with_resources("workflow_runs"))
-        assert org.requests[("github", "repos")] == 1
-    assert rows(home, "raw_github", "select distinct repository from {t}.workflow_runs order by 1") == [
-        ("acme/api",), ("acme/web",)
+
+        def source():
+            return github_source(org, repositories=None, owner="acme").with_resources("workflow_runs")
+
+        run(home, source())
+        first = dict(org.requests)
+        org.reset_requests()
+        run(home, source())
+        unchanged = dict(org.requests)
+        scenario.repos.append(Repo("acme", "ops", 103))
+        scenario.workflow_runs.append(run_record("acme/ops", 7101, 1))
+        org.reset_requests()
+        run(home, source())
+        new_repository = dict(org.requests)
+
+    # One listing page (3 repositories fit on it), then one runs page per repository.
+    assert first == {("github", "repos"): 1, ("github", "actions/runs"): 2}
+    # Unchanged: the listing is a 304 and its names come from state, each runs list a 304.
+    assert unchanged == {("github", "repos:304"): 1, ("github", "actions/runs:304"): 2}
+    # acme/ops is new: the listing changed (200), ops has no stored page (200), the others 304.
+    assert new_repository == {("github", "repos"): 1, ("github", "actions/runs"): 1, ("github", "actions/runs:304"): 2}
+    assert rows(home, "raw_github", "select repository, count(*) from {t}.workflow_runs group by 1 order by 1") == [
+        ("acme/api", 2), ("acme/ops", 1), ("acme/web", 1)
     ]
 
 
@@ -263,19 +301,43 @@ def test_graphql_error_that_cannot_pass_fails_at_once(home):
     )
 
 
-def test_backfill_over_1000_workflow_runs_is_complete(home):
-    # 2,500 runs, one every 2 hours: beyond GitHub's 1,000-result cap on a filtered list.
+def test_workflow_runs_beyond_1000_and_beyond_one_page(home):
+    # 2,500 runs, run n created n x 2 hours ago (n / 12 days): beyond GitHub's 1,000-result cap
+    # on a filtered list; the list is read unfiltered, newest first, 100 a page.
     scenario = Scenario(
         repos=[Repo("acme", "api", 101)],
         workflow_runs=[run_record("acme/api", 10_000 + n, n / 12) for n in range(2500)],
     )
     with SimulatedOrg(scenario) as org:
         run(home, github_source(org).with_resources("workflow_runs"))
-        requests = org.requests[("github", "actions/runs")]
+        backfill = dict(org.requests)
+
+        # Cursor: run n=0, created now; start = now - 72 h. The stored first page (n = 0..99)
+        # reaches back to n = 99, 8.25 days ago, before the start: asked for conditionally.
+        org.reset_requests()
+        run(home, github_source(org).with_resources("workflow_runs"))
+        unchanged = dict(org.requests)
+
+        # The newest run is re-run: the first page changed, and it still reaches past the start.
+        scenario.workflow_runs[0].run_attempt, scenario.workflow_runs[0].conclusion = 2, "failure"
+        org.reset_requests()
+        run(home, github_source(org).with_resources("workflow_runs"))
+        changed = dict(org.requests)
+
+        # A 10-day lookback starts before the stored page's oldest run (8.25 days): that page
+        # proves nothing about days 8.25..10, so pages 1 and 2 (n = 100..199, to 16.6 days) are read.
+        org.reset_requests()
+        run(home, github_source(org, lookback_hours=240).with_resources("workflow_runs"))
+        longer_lookback = dict(org.requests)
+
     assert rows(home, "raw_github", "select count(*), count(distinct id) from {t}.workflow_runs") == [(2500, 2500)]
-    # 25 pages of 100 plus a first page for each window that had to be split.
-    print(f"workflow runs backfill: {requests} requests for 2,500 runs")
-    assert requests < 40
+    assert backfill == {("github", "actions/runs"): 25}  # 2,500 / 100, the last page has no next link
+    assert unchanged == {("github", "actions/runs:304"): 1}
+    assert changed == {("github", "actions/runs"): 1}
+    assert rows(home, "raw_github", "select run_attempt, conclusion from {t}.workflow_runs where id = 10000") == [
+        (2, "failure")
+    ]
+    assert longer_lookback == {("github", "actions/runs"): 2}
 
 
 def test_requests_per_1000_pull_requests(home):
