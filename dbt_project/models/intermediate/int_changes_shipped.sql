@@ -21,15 +21,25 @@ pull_requests as (
     select * from {{ ref('int_merged_changes') }}
 ),
 
+merge_commits as (
+    -- each commit a merge left on its branch: the merge commit, or a GitLab squash commit
+    select repository, merge_commit_sha as commit_sha, merged_at from pull_requests
+    where merge_commit_sha is not null
+    union all
+    select repository, squash_commit_sha, merged_at from pull_requests
+    where squash_commit_sha is not null
+),
+
 deployed_merges as (
-    -- the PR whose merge commit a deployment deployed
+    -- the PR whose merge commit (or squash commit) a deployment deployed; equality joins only, so
+    -- DuckDB hashes them instead of comparing every deployment with every PR of its repository
     select
         deployments.deployment_id,
-        max(pull_requests.merged_at) as merged_at
+        max(merge_commits.merged_at) as merged_at
     from deployments
-    inner join pull_requests
-        on deployments.repository = pull_requests.repository
-        and deployments.commit_sha in (pull_requests.merge_commit_sha, pull_requests.squash_commit_sha)
+    inner join merge_commits
+        on deployments.repository = merge_commits.repository
+        and deployments.commit_sha = merge_commits.commit_sha
     group by deployments.deployment_id
 ),
 

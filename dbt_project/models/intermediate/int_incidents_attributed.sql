@@ -16,14 +16,21 @@ deployments as (
     select * from {{ ref('int_deployments_mapped') }}
 ),
 
+deployment_links as (
+    -- the ids a record may link by: ours, and a custom deployment's own id
+    select deployment_id as link, deployment_id, deployed_at from deployments
+    union all
+    select source_id, deployment_id, deployed_at from deployments
+    where method = 'custom'
+),
+
 linked_by_id as (
     select
         incidents.incident_id,
         deployments.deployment_id
     from incidents
-    inner join deployments
-        on incidents.linked_deployment_id = deployments.deployment_id
-        or (deployments.method = 'custom' and incidents.linked_deployment_id = deployments.source_id)
+    inner join deployment_links as deployments
+        on incidents.linked_deployment_id = deployments.link
     qualify row_number() over (partition by incidents.incident_id order by deployments.deployed_at, deployments.deployment_id) = 1
 ),
 
