@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--extraction-scales", default="0.005,0.01",
                         help="comma-separated extraction scales (two, to show peak RSS is flat)")
     parser.add_argument("--run-scales", default="0.01", help="comma-separated scales for `dora run` ('' for none)")
+    parser.add_argument("--check-scale", type=float, default=0.01,
+                        help="scale at which mart contents are compared row for row (lower bound, incremental vs full)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per timed figure (the median is reported)")
     parser.add_argument("--no-demo", action="store_true", help="skip `dora demo`")
     parser.add_argument("--sections", default="extraction,transformation,end-to-end")
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
             runs = {float(s): extraction.run_scale(work, float(s), log) for s in args.extraction_scales.split(",")}
             figures += extraction_figures(runs)
         if "transformation" in sections:
+            figures += transformation.check_contents(work / "contents", args.check_scale, log)
             figures += transformation.run(work / "transformation", args.scale, args.repeats, log)
         if "end-to-end" in sections:
             if not args.no_demo:
