@@ -58,12 +58,6 @@ last_evaluation as (
     limit 1
 ),
 
-stored_watermarks as (
-    select method, max(loaded_at) as loaded_at
-    from {{ this }}
-    group by method
-),
-
 evaluation as (
     select
         current_definitions.definitions_hash,
@@ -79,9 +73,8 @@ candidates as (
     select all_candidates.*
     from all_candidates
     cross join evaluation
-    left join stored_watermarks on all_candidates.method = stored_watermarks.method
     where evaluation.is_reevaluation
-       or all_candidates.loaded_at > coalesce(stored_watermarks.loaded_at, -1)
+       or all_candidates.loaded_at > {{ stored_load_watermark(per='method') }}
 ),
 {% else %}
 evaluation as (

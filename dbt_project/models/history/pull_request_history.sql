@@ -28,7 +28,7 @@ merged as (
     from pull_requests
     where merged_at is not null
     {% if is_incremental() %}
-      and loaded_at > (select coalesce(max(loaded_at), -1) from {{ this }})
+      and loaded_at > {{ stored_load_watermark() }}
     {% endif %}
 )
 
