@@ -73,7 +73,7 @@ own_pull_requests as (
 
 unclaimed_pull_requests as (
     select * from pull_requests
-    where change_id not in (select change_id from own_pull_requests)
+    anti join own_pull_requests on pull_requests.change_id = own_pull_requests.change_id
 ),
 
 repository_branches as (
