@@ -14,11 +14,12 @@ from dora.home import PROJECT_ROOT, Home
 
 DAGSTER_YAML = """\
 # Written by dora: one run at a time (DuckDB has one writer), queued rather than failed.
+# Steps that write the warehouse wait on its file lock (dora.warehouse_lock), not on a Dagster
+# pool: a pool slot claimed by a run that is then killed stays claimed, and every later run
+# waits for it forever.
 concurrency:
   runs:
     max_concurrent_runs: 1
-  pools:
-    default_limit: 1
 telemetry:
   enabled: false
 """

@@ -84,7 +84,6 @@ def _source_assets(home: Home, name: str, graph_source: DltSource, configured_so
         dlt_pipeline=make_pipeline(name, home),
         name=f"extract_{name}",
         dagster_dlt_translator=RawTableTranslator(),
-        pool="warehouse",
     )
     def extract(context: AssetExecutionContext, dlt: DltResource):
         with warehouse_lock(home):

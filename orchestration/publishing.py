@@ -12,7 +12,7 @@ MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "
 
 
 def build_publishing_assets(home: Home, definitions_dir):
-    @asset(group_name="marts", deps=[AssetKey(["marts", m]) for m in MARTS], pool="warehouse")
+    @asset(group_name="marts", deps=[AssetKey(["marts", m]) for m in MARTS])
     def published_marts(context: AssetExecutionContext) -> MaterializeResult:
         """The marts copied to a separate read-only DuckDB file, swapped in atomically.
 

@@ -86,7 +86,7 @@ class DoraDbtTranslator(DagsterDbtTranslator):
 
 
 def build_dbt_assets(home: Home, project: DbtProject):
-    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=DoraDbtTranslator(), pool="warehouse")
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=DoraDbtTranslator())
     def dora_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         # Unit tests need existing tables (stack pitfall 9); they run in the test suite instead.
         with warehouse_lock(home):
