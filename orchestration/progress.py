@@ -29,7 +29,16 @@ class StepProgressHandler(logging.Handler):
             click.echo(f"  ✓ {step} ({time.monotonic() - self._started.get(step, time.monotonic()):.1f} s)", err=True)
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error if event.step_failure_data else None
-            click.echo(f"  ✗ {step}: {error.message.strip() if error else 'failed'}", err=True)
+            click.echo(f"  ✗ {step}: {_root_cause(error) if error else 'failed'}", err=True)
+
+
+def _root_cause(error) -> str:
+    """The innermost error's message: Dagster wraps the step's exception ("Error occurred while
+    executing op ...") and dlt wraps the source's, but only the source's says what to do
+    (e.g. when a rate limit resets)."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 @logger(description="One line per step on stderr (used by `dora run`).")
