@@ -39,8 +39,8 @@ def test_missing_settings_names_each_key_and_its_environment_variable(monkeypatc
 
 
 def test_unknown_source_is_refused():
-    with pytest.raises(ValueError, match="unknown source 'jira'"):
-        missing_settings("jira")
+    with pytest.raises(ValueError, match="unknown source 'bitbucket'"):
+        missing_settings("bitbucket")
 
 
 def test_missing_token_fails_before_any_request_naming_the_key():
