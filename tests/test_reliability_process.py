@@ -28,6 +28,7 @@ from reliability_fixtures import (
 from dora.home import Home
 from dora.publish import publish
 from dora.run_cli import run_pipeline, use_dagster_home
+from orchestration.automation import refresh_selection
 from orchestration.definitions import build_definitions
 from simorg.faults import Fault
 
@@ -69,8 +70,10 @@ def test_a_run_held_in_extraction_turns_away_a_second_run_holds_up_a_scheduled_o
 
         killer = threading.Thread(target=kill_once_the_scheduled_run_waits)
         killer.start()
-        job = build_definitions(home).resolve_job_def("refresh")
-        result = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False)
+        defs = build_definitions(home)  # the refresh job with the schedule's selection (configured sources)
+        result = defs.resolve_job_def("refresh").execute_in_process(
+            instance=DagsterInstance.get(), asset_selection=refresh_selection(defs.resolve_asset_graph()), raise_on_error=False
+        )
         killer.join()
 
     assert waited == ["Another run is writing the warehouse; waiting for it to finish."]
