@@ -16,9 +16,12 @@ import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
 from dbt_fixtures import execute
+from dlt_sources.pipelines import make_pipeline
+from dlt_sources.settings import REQUIRED, missing_settings
 from dora.demo import rewrite_definition_file
 from dora.home import Home, definitions_dir
 from dora.run_cli import run_pipeline
+from orchestration.ingestion import configured_sources
 
 HISTORY_TABLES = ["history.deployment_history", "history.incident_history", "history.pull_request_history"]
 MART_TABLES = ["marts.deployments", "marts.changes", "marts.incidents", "marts.dora_weekly", "marts.dora_summary"]
@@ -65,6 +68,12 @@ class Install:
             run_pipeline(self.home)
         except click.ClickException as error:
             raise AssertionError(f"{error.message}\n{failed_steps()}") from error
+
+    def extract(self) -> None:
+        """Only the extraction step of `dora run`: each configured source's dlt pipeline."""
+        for name, source in configured_sources(self.home).items():
+            if name not in REQUIRED or not missing_settings(name):
+                make_pipeline(name, self.home).run(source())
 
     def refresh_raw(self) -> None:
         """Forget everything extracted: drop the raw datasets (tables and dlt's stored state) and
