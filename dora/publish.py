@@ -14,7 +14,6 @@ import duckdb
 from dora.home import Home
 
 PUBLISHED_SCHEMAS = ("marts", "history")
-RAW_DATASETS = ("raw_github", "raw_pagerduty", "raw_custom")
 
 
 def publish(home: Home) -> dict[str, int]:
@@ -64,9 +63,9 @@ def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:
     )
     raw_tables = con.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_schema in ? "
-        "and table_name not like '\\_dlt\\_%' escape '\\' order by 1, 2",
-        [list(RAW_DATASETS)],
+        "where table_catalog = current_database() and table_name not like '\\_dlt\\_%' escape '\\' "
+        "and table_schema in (select table_schema from information_schema.tables "  # dlt's datasets
+        "where table_catalog = current_database() and table_name = '_dlt_loads') order by 1, 2"
     ).fetchall()
     for schema, table in raw_tables:
         con.execute(

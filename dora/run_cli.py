@@ -120,14 +120,14 @@ def status() -> None:
             "select source, resource, last_loaded_at, row_count from meta.source_freshness order by 1, 2"
         ).fetchall():
             when = loaded.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if loaded else "never"
-            click.echo(f"  {source}.{resource:<16} {when:<22} {rows:>9,} rows")
+            click.echo(f"  {f'{source}.{resource}':<28} {when:<22} {rows:>9,} rows")
         click.echo("\nHistory and marts (published):")
         for schema, table in con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in ('history', 'marts') order by 1, 2"
         ).fetchall():
             count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
-            click.echo(f"  {schema}.{table:<24} {count:>9,} rows")
+            click.echo(f"  {f'{schema}.{table}':<28} {count:>9,} rows")
     finally:
         con.close()
 
