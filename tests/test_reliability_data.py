@@ -36,10 +36,20 @@ def test_a_merged_pr_of_a_deleted_user_without_merge_commit_keeps_its_labels_ver
                                "from history.pull_request_history where pull_request_id = 990001") == [
         (None, None, ODD_LABELS, naive(ago(days=3)), naive(ago(days=2)))
     ]
-    # No merge commit: no deployment can be matched to it; it is a change without a deployment,
-    # its lead time unknown rather than guessed.
-    assert published(install, "select author, deployment_id, lead_time_hours from marts.changes "
-                               "where pr_number = 9001") == [(None, None, None)]
+    # No merge commit: no deployment deployed its commit, but a deployment ships every PR merged
+    # into its branch before it (README, lead time), so the next deployment of main ships it.
+    # First commit 4 days ago, opened 3 days ago, merged 2 days ago: coding 24 h, review 24 h;
+    # lead time = deployed - first commit, deploy wait = deployed - merged.
+    [(author, repository, deployment_id, deployed_at, lead, coding, review, wait)] = published(
+        install, "select author, repository, deployment_id, deployed_at, lead_time_hours, coding_hours, "
+                 "review_hours, deploy_wait_hours from marts.changes where pr_number = 9001")
+    merged, first_commit = naive(ago(days=2)), naive(ago(days=4))
+    assert (author, coding, review) == (None, 24.0, 24.0)
+    assert deployment_id is not None and deployed_at >= merged
+    assert published(install, f"select count(*) from marts.deployments where repository = '{repository}' "
+                               f"and deployed_at >= '{merged}' and deployed_at < '{deployed_at}'") == [(0,)]
+    assert lead == pytest.approx((deployed_at - first_commit).total_seconds() / 3600)
+    assert wait == pytest.approx((deployed_at - merged).total_seconds() / 3600)
 
 
 def test_an_incident_resolved_before_it_was_created_has_no_time_to_restore(install: Install):
