@@ -84,10 +84,10 @@ def test_a_run_through_every_survivable_fault_publishes_the_clean_runs_tables(se
 
     run_pipeline(home)
 
+    # The faulty run itself converges, so a next healthy run has nothing to repair; that a rerun
+    # changes nothing is test_dbt_pipeline.py test_runs_are_idempotent_and_read_only_new_loads and
+    # test_orchestration.py test_dora_run_twice_in_one_process_while_a_reader_holds_the_published_file.
     assert settings.org.faults.pending == []
-    assert_same_tables(snapshot(home.published), settings.baseline)
-
-    run_pipeline(home)  # the next, healthy run: nothing duplicated, nothing changed
     assert_same_tables(snapshot(home.published), settings.baseline)
 
 
