@@ -2,6 +2,7 @@
 
 
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,6 +46,8 @@ def dbt_project(home: Home) -> DbtProject:
     for name, target in links.items():
         link = project_dir / name
         if not (link.is_symlink() and link.resolve() == target.resolve()):
+            if link.is_dir() and not link.is_symlink():
+                shutil.rmtree(link)  # a home copied without its links
             link.unlink(missing_ok=True)
             link.symlink_to(target)
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
