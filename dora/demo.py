@@ -14,6 +14,8 @@ import csv
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -111,12 +113,28 @@ def demo() -> None:
 
     home = Home(Home.from_env().root / "demo")
     scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
-    os.environ["DORA_DEFINITIONS_DIR"] = str(write_demo_definitions(home.root / "definitions", scenario))
+    definitions = write_demo_definitions(home.root / "definitions", scenario)
     with SimulatedOrg(scenario) as org:
         click.echo(f"Simulated org serving GitHub at {org.github_url}, PagerDuty at {org.pagerduty_url}, "
                    f"GitLab at {org.gitlab_url} and Jira at {org.jira_url}", err=True)
-        os.environ.update(demo_environment(org, scenario))
-        run_pipeline(home)
+        with environment_set({"DORA_DEFINITIONS_DIR": str(definitions), **demo_environment(org, scenario)}):
+            run_pipeline(home)
     print_summary(home)
     click.echo(f"\nThe demo keeps its own data directory: DORA_HOME={home.root} dora status")
-    click.echo(f"and its own definition files: {os.environ['DORA_DEFINITIONS_DIR']}")
+    click.echo(f"and its own definition files: {definitions}")
+
+
+@contextmanager
+def environment_set(values: dict[str, str]) -> Iterator[None]:
+    """The settings in `values` for the duration of the block, the previous ones restored after:
+    the demo must not leave the simulated org's settings behind in the process."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
