@@ -98,7 +98,7 @@ def github_deployment(id, environment, state, at):
 
 def pagerduty(id, service, created, resolved, teams=()):
     return {"id": id, "incident_number": 1, "title": f"incident {id}", "status": "resolved" if resolved else "triggered",
-            "urgency": "high", "priority": "P1", "service_id": "S", "service_name": service, "teams": list(teams),
+            "urgency": "high", "priority": "P1", "service_id": "P" + service.split()[0].upper(), "service_name": service, "teams": list(teams),
             "created_at": created, "resolved_at": resolved, "updated_at": resolved or created,
             "last_status_change_at": resolved or created, "html_url": f"https://pd/{id}"}
 
@@ -376,6 +376,55 @@ def test_changed_definitions_re_evaluate_the_records_still_present(scenario, tmp
         ("workflow_run:305", True, "api-deploy", 2),
     ]
     assert query(project, "select count(*) from marts.deployments") == [(11,)]  # 11 - 205 + 304
+
+
+def test_renamed_repositories_and_services_keep_one_history_under_their_new_name(scenario, tmp_path):
+    project = scenario.clone(tmp_path / "renamed")
+    # acme/api (id 1) became acme/platform; the next load brings PR 107 (#7, first commit Jan 30
+    # 08:00, opened 09:00, merged 10:00, sha a7) and run 307 deploying it at 12:00, both under the
+    # new name, while the raw rows of earlier records still carry the old one. Run 301 is gone at
+    # the source. The user renames acme/api in the definitions and services.csv. PagerDuty renamed
+    # the Sandbox service (id PSANDBOX) to Sandbox EU: only the services listing says so.
+    execute(project.warehouse, "delete from raw_github.workflow_runs where id = 301")
+    load_rows(project.warehouse, "raw_github.pull_requests", [{
+        **pr(107, "acme/api", 7, "main", ts(30, "08:00"), ts(30, "09:00"), ts(30, "10:00"), "a7"),
+        "repository": "acme/platform"}], LOAD_2)
+    load_rows(project.warehouse, "raw_github.workflow_runs",
+              [{**run(307, "deploy-prod", "a7", ts(30, "12:00")), "repository": "acme/platform"}], LOAD_2)
+    load_rows(project.warehouse, "raw_pagerduty.services", [{"id": "PSANDBOX", "name": "Sandbox EU"}], LOAD_2)
+    project.write_seed("deployment_definitions", DEPLOYMENT_DEFINITIONS.replace("acme/api", "acme/platform"))
+    project.write_seed("services", SERVICES.replace("acme/api", "acme/platform"))
+    result = project.dbt(*BUILD)
+    assert result.success, result.text
+
+    # Every deployment of repository 1 counts under the new name: 302-305 are re-evaluated under
+    # it, 301 (gone) keeps its evaluation and its stored name but is shown under the new one.
+    assert query(project, """
+        select deployment_id, repository, service, definition_id from marts.deployments
+        where deployment_id not like '%_pr:%' and deployment_id not like 'custom:%' order by deployment_id""") == [
+        ("github_deployment:501", "acme/platform", "api", "api-github"),
+        ("release:401", "acme/platform", "api", "api-release"),
+        ("workflow_run:301", "acme/platform", "api", "api-deploy"),
+        ("workflow_run:302", "acme/platform", "api", "api-deploy"),
+        ("workflow_run:303", "acme/platform", "api", "api-deploy"),
+        ("workflow_run:305", "acme/platform", "api", "api-deploy"),
+        ("workflow_run:307", "acme/platform", "api", "api-deploy"),
+    ]
+    assert query(project, """
+        select candidate_id, repository, definitions_version from history.deployment_history
+        where candidate_id in ('workflow_run:301', 'workflow_run:302') order by candidate_id""") == [
+        ("workflow_run:301", "acme/api", 1), ("workflow_run:302", "acme/platform", 2)]
+    # 307 is not a first deployment of a new repository: it ships what was merged on main since
+    # 305's cut-off (Jan 9 15:00), i.e. PR 107: lead 12-08 = 4 h, coding 1, review 1, wait 2.
+    # PR 102, stored under the old name, still goes with 302 (6 h) and reads under the new name.
+    assert query(project, """
+        select change_id, repository, deployment_id, lead_time_hours, coding_hours, review_hours, deploy_wait_hours
+        from marts.changes where change_id in ('102', '107') order by change_id""") == [
+        ("102", "acme/platform", "workflow_run:302", 6.0, 2.0, 2.0, 2.0),
+        ("107", "acme/platform", "workflow_run:307", 4.0, 1.0, 1.0, 2.0),
+    ]
+    assert query(project, "select service, team from marts.incidents where incident_id = 'pagerduty:PI4'") == [
+        ("Sandbox EU", "sre")]
 
 
 def test_runs_are_idempotent_and_read_only_new_loads(scenario, tmp_path):

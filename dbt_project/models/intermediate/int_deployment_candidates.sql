@@ -44,12 +44,17 @@ jira_status_changes as (
     select * from {{ ref('stg_jira__status_changes') }}
 ),
 
+repository_names as (
+    select * from {{ ref('int_repository_names') }}
+),
+
 merged_pull_requests as (
     -- deployed when merged
     select
         'merged_pr' as method,
         cast(pull_request_id as varchar) as source_id,
         repository,
+        repository_id,
         base_ref as branch,
         labels,
         author,
@@ -75,6 +80,7 @@ completed_workflow_runs as (
         'workflow_run' as method,
         cast(workflow_run_id as varchar) as source_id,
         repository,
+        repository_id,
         head_branch as branch,
         null as labels,
         actor as author,
@@ -100,6 +106,7 @@ published_releases as (
         'release' as method,
         cast(release_id as varchar) as source_id,
         repository,
+        repository_id,
         {{ branch_of_ref('target_commitish') }} as branch,
         null as labels,
         author,
@@ -127,6 +134,7 @@ deployment_statuses as (
         'github_deployment' as method,
         cast(github_deployment_id as varchar) as source_id,
         repository,
+        repository_id,
         {{ branch_of_ref('ref') }} as branch,
         null as labels,
         creator as author,
@@ -286,11 +294,13 @@ unioned as (
 ),
 
 final as (
+    -- a GitHub record takes its repository's current name (renamed or transferred: same id)
     select
-        method || ':' || source_id as candidate_id,
-        method,
-        source_id,
-        repository,
+        unioned.method || ':' || unioned.source_id as candidate_id,
+        unioned.method,
+        unioned.source_id,
+        coalesce(repository_names.repository, unioned.repository) as repository,
+        cast(unioned.repository_id as bigint) as repository_id,
         branch,
         cast(labels as varchar[]) as labels,
         author,
@@ -311,6 +321,7 @@ final as (
         url,
         loaded_at
     from unioned
+    left join repository_names on unioned.repository_id = repository_names.repository_id
 )
 
 select * from final

@@ -14,9 +14,19 @@ services as (
     select * from {{ ref('int_services') }}
 ),
 
+repository_names as (
+    select * from {{ ref('int_repository_names') }}
+),
+
 deployments as (
-    select * from deployment_history
-    where is_deployment
+    -- stored under the name of its time: shown under the repository's current name
+    select
+        deployment_history.* replace (
+            coalesce(repository_names.repository, deployment_history.repository) as repository
+        )
+    from deployment_history
+    left join repository_names on deployment_history.repository_id = repository_names.repository_id
+    where deployment_history.is_deployment
 ),
 
 repository_services as (

@@ -13,11 +13,16 @@ jira_issues as (
     select * from {{ ref('stg_jira__issues') }}
 ),
 
+service_names as (
+    select * from {{ ref('int_pagerduty_service_names') }}
+),
+
 paged_incidents as (
     select
         'pagerduty' as method,
         pagerduty_incident_id as source_id,
         service_name as service,
+        service_id,
         urgency,
         priority,
         teams[1] as team,  -- the filter `team` matches the incident's first PagerDuty team
@@ -76,11 +81,13 @@ unioned as (
 ),
 
 final as (
+    -- a PagerDuty incident takes its service's current name (renamed at PagerDuty: same id)
     select
-        method || ':' || source_id as candidate_id,
-        method,
-        source_id,
-        service,
+        unioned.method || ':' || unioned.source_id as candidate_id,
+        unioned.method,
+        unioned.source_id,
+        coalesce(service_names.service_name, unioned.service) as service,
+        cast(unioned.service_id as varchar) as service_id,
         urgency,
         priority,
         cast(team as varchar) as team,
@@ -96,6 +103,7 @@ final as (
         url,
         loaded_at
     from unioned
+    left join service_names on unioned.service_id = service_names.service_id
     where created_at is not null
 )
 

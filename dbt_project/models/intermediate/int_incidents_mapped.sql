@@ -14,9 +14,17 @@ services as (
     select * from {{ ref('int_services') }}
 ),
 
+service_names as (
+    select * from {{ ref('int_pagerduty_service_names') }}
+),
+
 incidents as (
-    select * from incident_history
-    where is_incident
+    -- stored under the PagerDuty service name of its time: shown under the service's current name
+    select
+        incident_history.* replace (coalesce(service_names.service_name, incident_history.service) as service)
+    from incident_history
+    left join service_names on incident_history.service_id = service_names.service_id
+    where incident_history.is_incident
 ),
 
 paged_incidents as (

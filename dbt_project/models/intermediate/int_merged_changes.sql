@@ -12,12 +12,17 @@ merge_requests as (
     select * from {{ ref('merge_request_history') }}
 ),
 
+repository_names as (
+    select * from {{ ref('int_repository_names') }}
+),
+
 github_changes as (
     select
         cast(pull_request_id as varchar) as change_id,
         'merged_pr' as own_method,
         cast(pull_request_id as varchar) as source_id,
-        repository,
+        -- stored under the name of its time: shown under the repository's current name
+        coalesce(repository_names.repository, pull_requests.repository) as repository,
         pr_number,
         title,
         author,
@@ -29,6 +34,7 @@ github_changes as (
         merge_commit_sha,
         cast(null as varchar) as squash_commit_sha
     from pull_requests
+    left join repository_names on pull_requests.repository_id = repository_names.repository_id
 ),
 
 gitlab_changes as (
