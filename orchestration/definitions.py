@@ -6,14 +6,13 @@ Each integration module owns its assets; this file only assembles them for one d
 from __future__ import annotations
 
 from dagster import Definitions, definitions
-from dagster_dbt import DbtCliResource
 
 from dora.home import Home, definitions_dir
 from orchestration.automation import build_definitions_sensor, refresh_job, refresh_schedule
 from orchestration.ingestion import DltResource, build_ingestion_assets
 from orchestration.progress import step_progress
 from orchestration.publishing import build_publishing_assets
-from orchestration.transformation import build_dbt_assets, dbt_project
+from orchestration.transformation import DoraDbtCliResource, build_dbt_assets, dbt_project
 
 
 def build_definitions(home: Home) -> Definitions:
@@ -24,7 +23,7 @@ def build_definitions(home: Home) -> Definitions:
         jobs=[refresh_job],
         schedules=[refresh_schedule],
         sensors=[build_definitions_sensor(definitions_dir())],
-        resources={"dbt": DbtCliResource(project_dir=project), "dlt": DltResource()},
+        resources={"dbt": DoraDbtCliResource(project_dir=project), "dlt": DltResource()},
         loggers={"step_progress": step_progress},
     )
 
