@@ -35,6 +35,8 @@ Incidents (PagerDuty service `API Production` -> api, `Web Frontend` -> acme/web
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dbt_fixtures import DbtProjectCopy, execute, load_rows, table_rows
@@ -376,6 +378,22 @@ def test_changed_definitions_re_evaluate_the_records_still_present(scenario, tmp
         ("workflow_run:305", True, "api-deploy", 2),
     ]
     assert query(project, "select count(*) from marts.deployments") == [(11,)]  # 11 - 205 + 304
+
+
+def test_a_repeated_or_missing_key_fails_the_primary_key_test(scenario, tmp_path):
+    project = scenario.clone(tmp_path / "keys")  # built with every test passing (the fixture)
+    execute(project.warehouse, "insert into history.pull_request_history "
+                               "select * from history.pull_request_history where pull_request_id = 101")
+    execute(project.warehouse, "insert into history.incident_history select * replace (null as candidate_id) "
+                               "from history.incident_history where candidate_id = 'pagerduty:PI1'")
+    result = project.dbt("test", "--select", "test_name:primary_key")
+    assert not result.success
+    # int_merged_changes reads pull_request_history, so the repeated PR fails its key too
+    assert sorted(re.findall(r"Failure in test (\w+)", result.text)) == [
+        "primary_key_incident_history_candidate_id",
+        "primary_key_int_merged_changes_change_id",
+        "primary_key_pull_request_history_pull_request_id",
+    ]
 
 
 def test_renamed_repositories_and_services_keep_one_history_under_their_new_name(scenario, tmp_path):

@@ -77,7 +77,7 @@ def test_every_asset_is_present_grouped_and_joined(loaded_definitions):
     # Raw tables carry a freshness policy; dbt tests arrive as asset checks on the models.
     assert graph.get(key("raw_pagerduty/incidents")).freshness_policy is not None
     checked = {check.asset_key.to_user_string() for check in graph.asset_check_keys}
-    assert {"marts/deployments", "marts/dora_summary", "history/deployment_history"} <= checked
+    assert {"marts/deployments", "marts/quarantine", "history/deployment_history"} <= checked
 
 
 def test_schedule_and_sensor_run_by_default(loaded_definitions):

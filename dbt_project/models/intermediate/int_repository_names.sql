@@ -20,13 +20,14 @@ deployments as (
 ),
 
 named_records as (
-    select repository_id, repository, loaded_at from pull_requests
+    -- one row per (repository, name) and source table: a few hundred rows, not millions
+    select repository_id, repository, max(loaded_at) as loaded_at from pull_requests group by all
     union all
-    select repository_id, repository, loaded_at from workflow_runs
+    select repository_id, repository, max(loaded_at) as loaded_at from workflow_runs group by all
     union all
-    select repository_id, repository, loaded_at from releases
+    select repository_id, repository, max(loaded_at) as loaded_at from releases group by all
     union all
-    select repository_id, repository, loaded_at from deployments
+    select repository_id, repository, max(loaded_at) as loaded_at from deployments group by all
 ),
 
 current_names as (
