@@ -55,7 +55,8 @@ def dbt_project(home: Home) -> DbtProject:
             link.symlink_to(target)
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
     if _manifest_is_stale(project):
-        project.preparer.prepare(project)
+        # what project.preparer.prepare does (the project has no packages), minus its probes
+        DoraDbtCliResource(project_dir=project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 
