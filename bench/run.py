@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="transformation scale (1.0 = 1 M PRs)")
     parser.add_argument("--extraction-scales", default="0.005,0.01",
                         help="comma-separated extraction scales (two, to show peak RSS is flat)")
-    parser.add_argument("--run-scales", default="0.01", help="comma-separated scales for `dora run` ('' for none)")
+    parser.add_argument("--run-scales", default="0.1", help="comma-separated scales for `dora run` ('' for none)")
     parser.add_argument("--check-scale", type=float, default=0.01,
                         help="scale at which mart contents are compared row for row (lower bound, incremental vs full)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per timed figure (the median is reported)")
