@@ -27,7 +27,7 @@ PER_INSTALL = {"seeds", "target", "logs", "dbt_packages", ".user.yml"}
 
 
 def dbt_project(home: Home) -> DbtProject:
-    """The dbt project as this install runs it, its manifest prepared by the project itself.
+    """The dbt project as this install runs it, parsed here when its manifest is stale.
 
     dbt runs from `$DORA_HOME/dbt`: links to the project's files, plus `seeds` linked to the
     definitions directory (DORA_DEFINITIONS_DIR, default dbt_project/seeds). Seeds must sit
