@@ -12,6 +12,7 @@ import os
 import duckdb
 
 from dora.home import Home
+from dora.warehouse_config import warehouse_config
 
 PUBLISHED_SCHEMAS = ("marts", "history")
 
@@ -28,7 +29,7 @@ def publish(home: Home) -> dict[str, int]:
         stale.unlink()
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(home.warehouse))
+    con = duckdb.connect(str(home.warehouse), config=warehouse_config())
     try:
         con.execute("attach ? as published", [str(staging)])
         tables = con.execute(

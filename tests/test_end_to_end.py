@@ -432,3 +432,11 @@ def test_edited_definitions_move_the_metrics(after_edit):
 def test_the_published_marts_are_the_last_run(org, after_edit):
     published = snapshot(org.install.home.published, MART_TABLES)
     assert published == snapshot(after_edit, MART_TABLES)
+
+
+def test_dlt_keeps_no_rows_of_loaded_packages(org, after_edit):
+    # Three runs loaded GitHub and PagerDuty packages; their rows are in the warehouse, so dlt's
+    # directory keeps each package's bookkeeping but none of its row files.
+    loaded = sorted(org.install.home.dlt_dir.glob("*/load/loaded/*"))
+    assert {package.parts[-4] for package in loaded} >= {"github", "pagerduty"}
+    assert [path.name for package in loaded for path in package.rglob("*.gz")] == []
