@@ -5,8 +5,10 @@ may change); then the definitions are edited (history is re-evaluated where the 
 the record; records gone from the source keep their verdict).
 
 Times: d(n, "hh:mm") = n days after M, the Monday three weeks before this week's Monday (UTC).
-So days 0..13 (weeks M and M+7) always lie inside dora_summary's 30-day window [today - 30 days,
-today) and days -12 and -11 (week M-14) always before it, whatever weekday the test runs on.
+dora_summary's windows end with today (DORA_WINDOW_END = tomorrow, pinned: the module's runs may
+cross midnight), so days 0..13 (weeks M and M+7) always lie inside the 30-day window
+[today - 29 days, tomorrow) and days -12 and -11 (week M-14) always before it, whatever weekday
+the test runs on.
 
 Services (services.csv): acme/checkout + PagerDuty "Checkout API" -> checkout, team Storefront;
 acme/search + "Search API" -> search, team Discovery.
@@ -195,7 +197,9 @@ def org(tmp_path_factory):
         "services": SERVICES,
     })
     with SimulatedOrg(scenario) as server, pytest.MonkeyPatch.context() as mp:
-        for name, value in {**install.environment(), **demo_environment(server, scenario)}.items():
+        environment = {**install.environment(), **demo_environment(server, scenario),
+                       "DORA_WINDOW_END": (TODAY + timedelta(days=1)).date().isoformat()}
+        for name, value in environment.items():
             mp.setenv(name, value)
         yield Org(install, scenario)
 
@@ -314,7 +318,7 @@ SUMMARY = """
            change_failure_rate_level, time_to_restore_level, overall_level
     from marts.dora_summary
     where scope = 'org' or (scope = 'service' and window_days = 30) order by scope, scope_name, window_days"""
-WINDOW_END = TODAY.strftime("%Y-%m-%d %H:%M:%S")  # dbt's default: today's start (a run across midnight fails)
+WINDOW_END = (TODAY + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")  # DORA_WINDOW_END (org fixture)
 
 
 def test_summary_over_the_last_30_and_90_days(first_run):
