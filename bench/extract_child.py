@@ -12,7 +12,7 @@ from pathlib import Path
 from dlt_sources.github import github
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
-from dora.home import Home
+from dora.core.home import Home
 
 
 def main(home_dir: str, source_name: str, resource: str) -> None:

@@ -19,7 +19,7 @@ import duckdb
 from bench import raw_tables
 from bench.measure import BIN, median, run_child
 from bench.report import Figure
-from dora.home import DBT_PROJECT_DIR
+from dora.core.home import DBT_PROJECT_DIR
 
 LOWER_BOUND_SQL = Path(__file__).with_name("lower_bound.sql")
 DEFINITIONS = [

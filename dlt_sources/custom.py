@@ -1,6 +1,6 @@
 """dlt source `custom`: deployments and incidents recorded through `dora record` / `dora serve`.
 
-Reads the landing files (dora.landing) incrementally: the byte offset consumed per file is kept in
+Reads the landing files (dora.core.landing) incrementally: the byte offset consumed per file is kept in
 dlt resource state, so each run reads only lines appended since the last one. A record sent again
 with the same id is a newer version; dlt's merge keeps the one with the latest `received_at`.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 import dlt
 from dlt.extract.resource import DltResource
 
-from dora import landing
-from dora.home import Home
+from dora.core import landing
+from dora.core.home import Home
 
 
 def _columns(kind: landing.RecordKind) -> dict[str, dict]:

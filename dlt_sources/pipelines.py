@@ -6,13 +6,13 @@ from __future__ import annotations
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from dora.home import Home
-from dora.warehouse_config import warehouse_config
+from dora.core.home import Home
+from dora.core.warehouse_config import warehouse_config
 
 
 def make_pipeline(source: str, home: Home) -> dlt.Pipeline:
     """`source` ("github", "pagerduty", "gitlab", "jira", "custom") names the pipeline and the
-    dataset. DuckDB is capped like every writer of the warehouse (dora.warehouse_config)."""
+    dataset. DuckDB is capped like every writer of the warehouse (dora.core.warehouse_config)."""
     # A loaded package's files are the run's rows, already in the warehouse: kept, they would grow
     # dlt's directory by every run's data forever (18 MB for the backfill of 100,000 PRs).
     dlt.config["load.delete_completed_jobs"] = True

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dora import definitions
-from dora.home import Home, definitions_dir
+from dora.core import definitions
+from dora.core.home import Home, definitions_dir
 
 
 class _FilterOptionsCommand(click.Command):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from dora.home import Home, definitions_dir
+from dora.core.home import Home, definitions_dir
 from simorg.generate import JIRA_PROJECT, team_of
 from simorg.scenario import Scenario
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dora import landing
-from dora.home import Home
+from dora.core import landing
+from dora.core.home import Home
 
 # Command-line spellings of record fields that are not simply `--field-name`.
 _OPTION_OF = {"commit_sha": "--sha", "deployed_at": "--at"}

@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 
 import click
 
-from dora.home import PROJECT_ROOT, Home
+from dora.core.home import PROJECT_ROOT, Home
 
 DAGSTER_YAML = """\
 # Written by dora: one run at a time (DuckDB has one writer), queued rather than failed.
-# Steps that write the warehouse wait on its file lock (dora.warehouse_lock), not on a Dagster
+# Steps that write the warehouse wait on its file lock (dora.core.warehouse_lock), not on a Dagster
 # pool: a pool slot claimed by a run that is then killed stays claimed, and every later run
 # waits for it forever.
 concurrency:
@@ -39,7 +39,7 @@ def run_pipeline(home: Home) -> None:
     from dagster import DagsterInstance
 
     from dlt_sources.settings import REQUIRED, missing_settings
-    from dora.warehouse_lock import run_lock
+    from dora.core.warehouse_lock import run_lock
 
     missing = {source: missing_settings(source) for source in REQUIRED}
     if all(missing.values()):
@@ -77,7 +77,7 @@ def run_pipeline(home: Home) -> None:
 
 
 def print_summary(home: Home) -> None:
-    from dora.summary import format_headline, org_headline
+    from dora.core.summary import format_headline, org_headline
 
     click.echo("\nDORA metrics, whole organisation, last 30 days:")
     click.echo(format_headline(org_headline(home.published)))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from dora import landing
-from dora.home import Home
+from dora.core import landing
+from dora.core.home import Home
 
 TOKEN_ENV = "DORA_API_TOKEN"
 MAX_BODY = 64 * 1024

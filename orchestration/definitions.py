@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dagster import Definitions, definitions
 
-from dora.home import Home, definitions_dir
+from dora.core.home import Home, definitions_dir
 from orchestration.automation import build_definitions_sensor, refresh_job, refresh_schedule
 from orchestration.ingestion import DltResource, build_ingestion_assets
 from orchestration.progress import step_progress

@@ -16,8 +16,8 @@ from dlt_sources.gitlab import gitlab
 from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
-from dora.home import Home
-from dora.warehouse_lock import warehouse_lock
+from dora.core.home import Home
+from dora.core.warehouse_lock import warehouse_lock
 
 
 def configured_sources(home: Home) -> dict[str, Callable[[], DltSource]]:

@@ -3,10 +3,10 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from dora.home import Home
-from dora.publish import publish
-from dora.summary import org_headline
-from dora.warehouse_lock import warehouse_lock
+from dora.core.home import Home
+from dora.core.publish import publish
+from dora.core.summary import org_headline
+from dora.core.warehouse_lock import warehouse_lock
 
 MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "quarantine")
 

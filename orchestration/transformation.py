@@ -14,13 +14,8 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging.version import Version
 
-from dora.home import DBT_PROJECT_DIR, Home, definitions_dir
-from dora.warehouse_lock import warehouse_lock
-
-# dbt folder (second element of a node's fqn) -> Dagster group; the graph reads
-# ingestion -> definitions -> history -> marts.
-GROUP_BY_FOLDER = {"staging": "history", "intermediate": "history", "history": "history", "marts": "marts"}
-
+from dora.core.home import DBT_PROJECT_DIR, Home, definitions_dir
+from dora.core.warehouse_lock import warehouse_lock
 
 # Entries of the dbt project that belong to one install, not to the shared project.
 PER_INSTALL = {"seeds", "target", "logs", "dbt_packages", ".user.yml"}
@@ -104,7 +99,8 @@ class DoraDbtTranslator(DagsterDbtTranslator):
             return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name="ingestion")
         if props["resource_type"] == "seed":
             return spec.replace_attributes(group_name="definitions")
-        return spec.replace_attributes(group_name=GROUP_BY_FOLDER.get(props["fqn"][1], "history"))
+        # a model's group is its folder: staging -> candidates -> history -> intermediate -> marts
+        return spec.replace_attributes(group_name=props["fqn"][1])
 
 
 def build_dbt_assets(home: Home, project: DbtProject):

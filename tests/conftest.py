@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dora.home import Home
+from dora.core.home import Home
 
 
 @pytest.fixture

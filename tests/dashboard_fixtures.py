@@ -150,7 +150,7 @@ def write_definitions(folder: Path) -> Path:
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection writing to path under the catalog name "published", as dora.publish does: a file
+    """A connection writing to path under the catalog name "published", as dora.core.publish does: a file
     named marts.duckdb opened directly would make "marts.<table>" ambiguous."""
     con = duckdb.connect()
     con.execute(f"attach '{path}' as published")

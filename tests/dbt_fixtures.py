@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 from dbt.cli.main import dbtRunner
 
-from dora.home import DBT_PROJECT_DIR
+from dora.core.home import DBT_PROJECT_DIR
 
 TZ = "timestamp with time zone"
 DLT_COLUMNS = {"_dlt_load_id": "varchar", "_dlt_id": "varchar"}

@@ -19,7 +19,7 @@ from dbt_fixtures import execute
 from dlt_sources.pipelines import make_pipeline
 from dlt_sources.settings import REQUIRED, missing_settings
 from dora.demo import rewrite_definition_file
-from dora.home import Home, definitions_dir
+from dora.core.home import Home, definitions_dir
 from dora.run_cli import run_pipeline
 from orchestration.ingestion import configured_sources
 

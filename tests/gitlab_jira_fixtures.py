@@ -42,7 +42,7 @@ import dlt
 from dbt_fixtures import DbtProjectCopy
 from dlt_sources.gitlab import gitlab
 from dlt_sources.jira import jira
-from dora.home import DBT_PROJECT_DIR
+from dora.core.home import DBT_PROJECT_DIR
 from simorg.scenario import (
     GitLabDeployment,
     GitLabJob,

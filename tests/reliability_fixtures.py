@@ -33,7 +33,7 @@ from dlt_sources.github import github
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
 from dora.demo import demo_environment, write_demo_definitions
-from dora.home import Home
+from dora.core.home import Home
 from dora.run_cli import run_pipeline
 from simorg.generate import generate_scenario
 from simorg.scenario import Incident, PullRequest, Scenario

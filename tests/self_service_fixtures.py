@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dora.home import DBT_PROJECT_DIR, Home
+from dora.core.home import DBT_PROJECT_DIR, Home
 
 
 @pytest.fixture

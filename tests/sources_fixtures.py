@@ -13,7 +13,7 @@ import pytest
 from dlt_sources.github import github
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
-from dora.home import Home
+from dora.core.home import Home
 
 # Whole seconds, like the APIs; every scenario time is written relative to it.
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from self_service_fixtures import warehouse_write_lock  # noqa: F401 (fixture)
 
-from dora import landing
+from dora.core import landing
 from dora.record_cli import record
 from dora.serve import MAX_BODY, make_server
 
@@ -231,7 +231,7 @@ def test_record_cli_names_the_option_at_fault(home):
 APPENDER = textwrap.dedent("""\
     import sys
     from pathlib import Path
-    from dora import landing
+    from dora.core import landing
     area = landing.LandingArea(Path(sys.argv[1]))
     n = 0
     while True:

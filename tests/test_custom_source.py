@@ -8,7 +8,7 @@ import duckdb
 
 from dlt_sources.custom import custom
 from dlt_sources.pipelines import make_pipeline
-from dora import landing
+from dora.core import landing
 
 
 def land(home, kind: landing.RecordKind, **payload) -> None:

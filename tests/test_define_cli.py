@@ -1,4 +1,4 @@
-"""`dora define`: the command line over dora.definitions, run through click's CliRunner."""
+"""`dora define`: the command line over dora.core.definitions, run through click's CliRunner."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""dora.definitions: validation against definition_methods.csv, safe edits of the seeds, the preview."""
+"""dora.core.definitions: validation against definition_methods.csv, safe edits of the seeds, the preview."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from self_service_fixtures import published, seeds  # noqa: F401 (fixtures)
 
-from dora import definitions
+from dora.core import definitions
 
 DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
                     "environment,state,service,project,issue_type,status,component\n"
@@ -127,7 +127,7 @@ def test_two_concurrent_writers_keep_every_row(seeds, tmp_path):
     writer = textwrap.dedent("""\
         import sys, time
         from pathlib import Path
-        from dora import definitions
+        from dora.core import definitions
         print("ready", flush=True)
         while not Path(sys.argv[3]).exists():  # both writers start together, to overlap as much as possible
             time.sleep(0.001)

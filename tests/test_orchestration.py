@@ -16,8 +16,8 @@ from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, RunReq
 
 from dora.cli import main
 from dora.demo import demo_environment
-from dora.home import DBT_PROJECT_DIR, Home, definitions_dir
-from dora.warehouse_lock import run_lock
+from dora.core.home import DBT_PROJECT_DIR, Home, definitions_dir
+from dora.core.warehouse_lock import run_lock
 from orchestration.automation import build_definitions_sensor
 from orchestration.definitions import build_definitions
 from simorg.generate import generate_scenario

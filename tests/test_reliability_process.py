@@ -25,8 +25,8 @@ from reliability_fixtures import (
     snapshot,
 )
 
-from dora.home import Home
-from dora.publish import publish
+from dora.core.home import Home
+from dora.core.publish import publish
 from dora.run_cli import run_pipeline, use_dagster_home
 from orchestration.automation import refresh_selection
 from orchestration.definitions import build_definitions
@@ -55,7 +55,7 @@ def test_a_run_held_in_extraction_turns_away_a_second_run_holds_up_a_scheduled_o
         assert second.finish(120) == 1
         assert "Another run is in progress for this data directory; try again when it ends." in second.output
 
-        caplog.set_level(logging.INFO, logger="dora.warehouse_lock")
+        caplog.set_level(logging.INFO, logger="dora.core.warehouse_lock")
         monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
         use_dagster_home(home)
         waited = []
@@ -102,8 +102,8 @@ def test_a_run_killed_during_the_dbt_build_is_completed_by_the_next_run(settings
 
 PAUSED_PUBLISH = textwrap.dedent("""
     import sys, time
-    from dora import publish
-    from dora.home import Home
+    from dora.core import publish
+    from dora.core.home import Home
     def pause(con):  # every table is copied to the staging file; the swap has not happened
         print("publishing: tables copied", flush=True)
         time.sleep(600)

@@ -30,7 +30,7 @@ from reliability_fixtures import (
 )
 
 import simorg.routes
-from dora.home import Home
+from dora.core.home import Home
 from dora.run_cli import run_pipeline
 from simorg.faults import Fault
 from simorg.server import SimulatedOrg

@@ -1,14 +1,14 @@
 """Every process that writes the warehouse caps DuckDB's memory at DORA_DUCKDB_MEMORY_LIMIT
-(dora.warehouse_config): dlt's load, publishing, and dbt through profiles.yml."""
+(dora.core.warehouse_config): dlt's load, publishing, and dbt through profiles.yml."""
 
 from __future__ import annotations
 
 import duckdb
 
 from dlt_sources.pipelines import make_pipeline
-from dora.publish import publish
-from dora.home import DBT_PROJECT_DIR, Home
-from dora.warehouse_config import DEFAULT_MEMORY_LIMIT
+from dora.core.publish import publish
+from dora.core.home import DBT_PROJECT_DIR, Home
+from dora.core.warehouse_config import DEFAULT_MEMORY_LIMIT
 
 # 123MB = 123,000,000 bytes = 117.30 MiB, as DuckDB shows the setting.
 LIMIT, SHOWN = "123MB", "117.3 MiB"

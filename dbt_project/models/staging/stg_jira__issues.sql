@@ -20,6 +20,12 @@ renamed as (
         {{ utc_timestamp('updated') }} as updated_at,
         {{ utc_timestamp('resolutiondate') }} as resolutiondate,
         {{ utc_timestamp('status_category_changed_at') }} as status_category_changed_at,
+        -- a workflow can reach Done without setting a resolution: then the time the status
+        -- category became done is the resolution
+        coalesce(
+            {{ utc_timestamp('resolutiondate') }},
+            case when status_category = 'done' then {{ utc_timestamp('status_category_changed_at') }} end
+        ) as resolved_at,
         url,
         {{ load_order('_dlt_load_id') }} as loaded_at
     from source

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dora.home import Home
+from dora.core.home import Home
 
 log = logging.getLogger(__name__)
 

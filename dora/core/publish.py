@@ -11,8 +11,8 @@ import os
 
 import duckdb
 
-from dora.home import Home
-from dora.warehouse_config import warehouse_config
+from dora.core.home import Home
+from dora.core.warehouse_config import warehouse_config
 
 PUBLISHED_SCHEMAS = ("marts", "history")
 
