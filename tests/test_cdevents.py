@@ -158,3 +158,20 @@ def test_binary_mode_header_values_are_unquoted_and_percent_decoded(home, api):
     assert (stored["source"], stored["event_id"]) == ("/Euro \u20ac \U0001F600", 'id "7"')
     assert send(api, deployed, source="/bad%C0%A0") == (
         400, {"error": "ce-source: percent-encoded bytes are not UTF-8", "field": "ce-source"})
+
+
+def test_an_incident_without_a_service_takes_its_artifacts_name(home, api):
+    detected = example("0.5.1", "incident_detected")
+    del detected["subject"]["content"]["service"]  # artifactId pkg:oci/myapp@sha256%3A0b31...
+    assert send(api, detected)[0] == 201
+    assert [record["service"] for record in landed(home, "cdevents")] == ["myapp"]
+
+
+def test_a_repository_counts_only_with_its_commit(home, api):
+    deployed = example("0.5.1", "service_deployed")
+    for n, custom in enumerate([{"commit_sha": "ABCDEF1", "repository": "acme/checkout"},
+                                {"repository": "acme/checkout"}]):
+        deployed["context"]["id"] = f"event-{n}"
+        assert send(api, {**deployed, "customData": custom})[0] == 201
+    assert [(record["commit_sha"], record["repository"]) for record in landed(home, "cdevents")] == [
+        ("abcdef1", "acme/checkout"), (None, None)]
