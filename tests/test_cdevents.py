@@ -175,3 +175,10 @@ def test_a_repository_counts_only_with_its_commit(home, api):
         assert send(api, {**deployed, "customData": custom})[0] == 201
     assert [(record["commit_sha"], record["repository"]) for record in landed(home, "cdevents")] == [
         ("abcdef1", "acme/checkout"), (None, None)]
+
+
+def test_an_empty_description_is_no_title(home, api):
+    detected = example("0.4.1", "incident_detected")
+    detected["subject"]["content"]["description"] = ""  # a string without minLength in the schema
+    assert send(api, detected)[0] == 201
+    assert [record["title"] for record in landed(home, "cdevents")] == [None]

@@ -22,8 +22,8 @@ PREDICATES = {"service": ("deployed", "upgraded", "rolledback"), "incident": ("d
 # spec version (major.minor) -> the version (major.minor) of its event types
 TYPE_VERSIONS = {"0.4": "0.2", "0.5": "0.3"}
 CLOUDEVENTS_VERSION = "1.0"
-# record field -> where it comes from in the CDEvent, to name it when it is malformed
-ORIGIN = {"source": "context.source", "event_id": "context.id", "subject_id": "subject.id",
+# record field -> where it comes from in the event, to name it when it is malformed
+ORIGIN = {"event_id": "id", "subject_id": "subject.id",
           "environment": "subject.content.environment.id", "occurred_at": "context.timestamp",
           "commit_sha": "customData.commit_sha", "repository": "customData.repository"}
 
@@ -46,11 +46,13 @@ def _object(parent: dict, name: str, path: str) -> dict:
 
 def _string(parent: dict, name: str, path: str, required: bool = True) -> str | None:
     value = parent.get(name)
-    if isinstance(value, str) and value.strip():
+    if value is not None and not isinstance(value, str):
+        raise Unmappable(path, f"must be a string, got {type(value).__name__}")
+    if value and value.strip():
         return value
-    if value is None and not required:
-        return None
-    raise Unmappable(path, "is required (a non-empty string)" if value in (None, "") else "must be a string")
+    if required:
+        raise Unmappable(path, "is required (a non-empty string)")
+    return None
 
 
 def _minor(version: str) -> str:
@@ -136,7 +138,7 @@ def to_record(event: CloudEvent) -> dict[str, str | None]:
     }
     if subject_name == "incident":
         # later events of one incident name the same subject (id, and source, which defaults to the event's)
-        subject_source = subject.get("source") or context.get("source")
+        subject_source = subject.get("source") or event.attributes["source"]
         payload["incident_id"] = landing.derived_id("incidents", ["cdevents", subject_source, subject_id])
     try:
         return landing.validate(landing.CDEVENTS, payload)

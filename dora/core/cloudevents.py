@@ -2,10 +2,12 @@
 
 Binary mode: the attributes are `ce-<name>` headers (percent-encoded, possibly double-quoted) and
 the body is the event data, sent as `application/json`. Structured mode: the body is the whole
-event as `application/cloudevents+json`, attributes and `data` side by side. (Batched mode,
-`application/cloudevents-batch+json`, is not among CONTENT_TYPES.) Written here rather than taken from the CloudEvents SDK: this is the few lines of the
-binding a receiver of JSON events needs, and the SDK parses neither quoted header values nor
-rejects invalid UTF-8 in them, which the binding requires.
+event as `application/cloudevents+json`, attributes and `data` side by side. Batched mode
+(`application/cloudevents-batch+json`) is not among CONTENT_TYPES.
+
+Written here rather than taken from the CloudEvents SDK: a receiver of JSON events needs only these
+few lines of the binding, and the SDK neither unquotes double-quoted header values nor rejects
+percent-encoded bytes that are not UTF-8, both of which the binding requires.
 """
 
 from __future__ import annotations
