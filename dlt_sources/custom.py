@@ -1,4 +1,4 @@
-"""dlt source `custom`: deployments and incidents recorded through `dora record` / `dora serve`.
+"""dlt source `custom`: deployments, incidents and CDEvents recorded through `dora record` / `dora serve`.
 
 Reads the landing files (dora.core.landing) incrementally: the byte offset consumed per file is kept in
 dlt resource state, so each run reads only lines appended since the last one. A record sent again
@@ -39,6 +39,6 @@ def _landed(kind: landing.RecordKind, directory: Path) -> DltResource:
 
 @dlt.source(name="custom")
 def custom(landing_dir: str | None = None) -> list[DltResource]:
-    """Both landing files; `landing_dir` defaults to the landing area of $DORA_HOME."""
+    """Every landing file (landing.KINDS); `landing_dir` defaults to the landing area of $DORA_HOME."""
     directory = Path(landing_dir) if landing_dir else Home.from_env().landing
     return [_landed(kind, directory) for kind in landing.KINDS.values()]

@@ -1,7 +1,8 @@
 """`dora serve`: the custom HTTP API that lets any tool record deployments and incidents.
 
-POST /deployments and POST /incidents take one JSON record each (schema: docs/custom-api.md),
-authenticated with `Authorization: Bearer $DORA_API_TOKEN`; GET /healthz answers without auth.
+POST /deployments and POST /incidents take one JSON record each, POST /cdevents one CloudEvent
+carrying a CDEvent (schema: docs/custom-api.md), all authenticated with
+`Authorization: Bearer $DORA_API_TOKEN`; GET /healthz answers without auth.
 Records go to the landing area only (never DuckDB), so the API keeps working during pipeline runs.
 """
 
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import click
 
-from dora.core import landing
+from dora.core import cdevents, cloudevents, landing
 from dora.core.home import Home
 
 TOKEN_ENV = "DORA_API_TOKEN"
 MAX_BODY = 64 * 1024
-ROUTES = {"/deployments": landing.DEPLOYMENTS, "/incidents": landing.INCIDENTS}
+ROUTES = {"/deployments": landing.DEPLOYMENTS, "/incidents": landing.INCIDENTS, "/cdevents": landing.CDEVENTS}
 
 
 class _Refused(Exception):
@@ -54,24 +55,33 @@ def make_server(landing_dir: Path, token: str, host: str = "127.0.0.1", port: in
                 kind = ROUTES.get(self.path)
                 if kind is None:
                     raise _Refused(HTTPStatus.NOT_FOUND, f"no such path {self.path}; use {', '.join(ROUTES)}")
-                record = landing.validate(kind, self._json_body())
-                status = area.append(kind, record)
+                record = self._cdevent() if kind is landing.CDEVENTS else landing.validate(kind, self._json_body())
+                # a CloudEvent sent again (same source and id) is a duplicate: the first one stays
+                status = area.append(kind, record, keep_first=kind is landing.CDEVENTS)
             except _Refused as refused:
                 body = {"error": refused.message, **({"field": refused.field} if refused.field else {})}
                 self._reply(refused.status, body)
-            except landing.RecordInvalid as invalid:
+            except (landing.RecordInvalid, cloudevents.NotACloudEvent) as invalid:
                 self._reply(HTTPStatus.BAD_REQUEST, {"error": str(invalid), "field": invalid.field})
+            except cdevents.Unmappable as unmappable:
+                self._reply(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(unmappable), "field": unmappable.field})
             else:
                 code = HTTPStatus.CREATED if status == "created" else HTTPStatus.OK
                 self._reply(code, {"id": record["id"], "status": status})
 
-        def _json_body(self) -> object:
+        def _cdevent(self) -> dict[str, str | None]:
+            """The landing record of the CloudEvent this request carries (dora.core.cloudevents, cdevents)."""
+            body = self._json_body(cloudevents.CONTENT_TYPES)
+            event = cloudevents.from_http(self.headers.items(), self.headers.get_content_type(), body)
+            return cdevents.to_record(event)
+
+        def _json_body(self, content_types: tuple[str, ...] = ("application/json",)) -> object:
             """The parsed body, after auth, content type and size checks (in that order)."""
             authorization = self.headers.get("Authorization", "").encode()
             if not hmac.compare_digest(authorization, expected_authorization):
                 raise _Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong bearer token")
-            if self.headers.get_content_type() != "application/json":
-                raise _Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+            if self.headers.get_content_type() not in content_types:
+                raise _Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"Content-Type must be {' or '.join(content_types)}")
             length_header = self.headers.get("Content-Length")
             if length_header is None:
                 raise _Refused(HTTPStatus.LENGTH_REQUIRED, "a Content-Length header is required")

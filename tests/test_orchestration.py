@@ -32,6 +32,7 @@ RAW_TABLES = [
     "raw_pagerduty/services",
     "raw_custom/deployments",
     "raw_custom/incidents",
+    "raw_custom/cdevents",
 ]
 MARTS = ["marts/deployments", "marts/changes", "marts/incidents", "marts/dora_weekly", "marts/dora_summary"]
 SEEDS = [
@@ -72,6 +73,7 @@ def test_every_asset_is_present_grouped_and_joined(loaded_definitions):
     assert key("raw_github/pull_requests") in graph.get(key("staging/stg_github__pull_requests")).parent_keys
     assert key("raw_pagerduty/incidents") in graph.get(key("staging/stg_pagerduty__incidents")).parent_keys
     assert key("raw_custom/deployments") in graph.get(key("staging/stg_custom__deployments")).parent_keys
+    assert key("raw_custom/cdevents") in graph.get(key("staging/stg_custom__cdevents")).parent_keys
     assert graph.get(key("raw_github/pull_requests")).parent_keys == set()
     assert set(map(key, MARTS)) <= graph.get(key("published_marts")).parent_keys
     # Raw tables carry a freshness policy; dbt tests arrive as asset checks on the models.

@@ -1,4 +1,4 @@
-"""The landing area: durable JSON-lines files of deployments and incidents sent by other tools.
+"""The landing area: durable JSON-lines files of deployments, incidents and CDEvents sent by other tools.
 
 `dora record` and `dora serve` validate a record here and append it to
 `<home.landing>/<kind>.jsonl`; the `custom` dlt source reads new lines from there into the
@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 MAX_TEXT = 1000
-# Far above the longest possible line (a dozen fields of MAX_TEXT characters, JSON-escaped).
+# Far above the longest possible line: a dozen fields of MAX_TEXT characters, plus a CDEvent of at
+# most dora.serve.MAX_BODY (64 KiB), each character JSON-escaped to at most 7.
 MAX_LINE = 1 << 20
 
 
@@ -83,6 +84,13 @@ def _url(field: str, value: object) -> str:
     return text
 
 
+def _json_object(field: str, value: object) -> str:
+    """A JSON object kept whole (a CDEvent), as JSON text; its size is bounded by the request's."""
+    if not isinstance(value, dict):
+        raise RecordInvalid(field, f"must be a JSON object, got {type(value).__name__}")
+    return json.dumps(value)
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -121,7 +129,17 @@ INCIDENTS = RecordKind("incidents", (
     Field("deployment_id", False, _text), Field("commit_sha", False, _sha), Field("url", False, _url),
 ), identity=("service", "title", "created_at"))
 
-KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS)}
+# One CloudEvent received at POST /cdevents, as dora.core.cdevents maps it; id from its source and id.
+CDEVENTS = RecordKind("cdevents", (
+    Field("id", False, _text), Field("source", True, _text), Field("event_id", True, _text),
+    Field("type", True, _text), Field("spec_version", True, _text), Field("predicate", True, _text),
+    Field("subject_id", True, _text), Field("service", True, _text), Field("environment", True, _text),
+    Field("occurred_at", True, _timestamp), Field("commit_sha", False, _sha), Field("repository", False, _repository),
+    Field("incident_id", False, _text), Field("title", False, _text), Field("url", False, _url),
+    Field("event", True, _json_object),
+), identity=("source", "event_id"))
+
+KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS, CDEVENTS)}
 
 
 def validate(kind: RecordKind, payload: object) -> dict[str, str | None]:
@@ -148,9 +166,14 @@ def validate(kind: RecordKind, payload: object) -> dict[str, str | None]:
                                       < datetime.fromisoformat(record["created_at"])):
             raise RecordInvalid("resolved_at", "is before created_at")
     if record["id"] is None:
-        identity = json.dumps([kind.name, *(record[name] for name in kind.identity)])
-        record["id"] = f"{kind.name[:3]}-{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
+        record["id"] = derived_id(kind.name, [record[name] for name in kind.identity])
     return record
+
+
+def derived_id(name: str, identity: list[str | None]) -> str:
+    """`<first 3 letters of name>-` + 24 hex digits of sha256 of the JSON list [name, *identity]."""
+    digest = hashlib.sha256(json.dumps([name, *identity]).encode()).hexdigest()
+    return f"{name[:3]}-{digest[:24]}"
 
 
 def read_lines(path: Path, offset: int = 0) -> Iterator[tuple[dict, int]]:
@@ -185,8 +208,10 @@ class LandingArea:
     def path(self, kind: RecordKind) -> Path:
         return self.directory / kind.path_name
 
-    def append(self, kind: RecordKind, record: dict[str, str | None]) -> str:
-        """Store a validated record durably; returns "created", "updated" or "unchanged" (not written)."""
+    def append(self, kind: RecordKind, record: dict[str, str | None], keep_first: bool = False) -> str:
+        """Store a validated record durably; returns "created", "updated" or "unchanged" (not written).
+
+        With keep_first an id already stored is never replaced ("unchanged"), whatever the content."""
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(kind)
         created = not path.exists()
@@ -196,7 +221,7 @@ class LandingArea:
             self._cut_incomplete_tail(descriptor)
             latest = self._catch_up(kind, path)
             previous = latest.get(record["id"])
-            if previous == _content(record):
+            if previous == _content(record) or (keep_first and previous is not None):
                 return "unchanged"
             received = {**record, "received_at": datetime.now(timezone.utc).isoformat()}
             line = (json.dumps(received) + "\n").encode()
