@@ -380,6 +380,17 @@ def test_changed_definitions_re_evaluate_the_records_still_present(scenario, tmp
     assert query(project, "select count(*) from marts.deployments") == [(11,)]  # 11 - 205 + 304
 
 
+def test_an_install_without_any_record_builds_history_twice(tmp_path):
+    # A fresh install whose sources delivered nothing yet: the first build creates empty history
+    # tables, and the second must read "no stored load" from them (it wrote `case method else -1 end`).
+    project = DbtProjectCopy.create(tmp_path / "dbt_project", tmp_path / "warehouse.duckdb")
+    history = ["build", "--select", "+path:models/history", "--exclude-resource-type", "unit_test"]
+    assert project.dbt(*history).success
+    second = project.dbt(*history)
+    assert second.success, second.text
+    assert query(project, "select count(*) from history.deployment_history") == [(0,)]
+
+
 def test_a_repeated_or_missing_key_fails_the_primary_key_test(scenario, tmp_path):
     project = scenario.clone(tmp_path / "keys")  # built with every test passing (the fixture)
     execute(project.warehouse, "insert into history.pull_request_history "

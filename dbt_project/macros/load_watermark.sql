@@ -16,5 +16,8 @@
     {%- for row in stored.rows -%}
         {%- do branches.append("when '" ~ row[0] ~ "' then cast('" ~ row[1] ~ "' as decimal(18, 6))") -%}
     {%- endfor -%}
+    {%- if not branches -%}
+        {{ return('-1') }}  {#- a history that exists but holds no row yet: every load is new #}
+    {%- endif -%}
     {{ return('(case ' ~ per ~ ' ' ~ branches | join(' ') ~ ' else -1 end)') }}
 {% endmacro %}
