@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-DEFAULT_BENCHMARK_YEAR = 2023
 BENCHMARK_METRICS = {
     "deployments_per_week": "deployment_frequency",
     "lead_time_hours": "lead_time",
@@ -30,8 +29,9 @@ def read_definitions(definitions_dir: Path) -> dict:
     } | {"services": _read_csv(definitions_dir / "services.csv")}
 
 
-def read_benchmarks(definitions_dir: Path, year: int = DEFAULT_BENCHMARK_YEAR) -> dict:
-    """The level thresholds of one DORA report year, per dashboard metric."""
+def read_benchmarks(definitions_dir: Path, year: int | None) -> dict:
+    """The level thresholds of the DORA report year dora_summary used (its benchmark_year), per
+    dashboard metric; none before the first build."""
     rows = [
         r for r in _read_csv(definitions_dir / "dora_benchmarks.csv") if r.get("report_year") == str(year)
     ]
