@@ -157,8 +157,12 @@ def write_definitions(folder: Path) -> Path:
     (folder / "incident_definitions.csv").write_text("definition_id,method,service,urgency\nall-pagerduty,pagerduty,,\n")
     (folder / "definition_methods.csv").write_text(
         "kind,method,filter,required,default_value\n"
+        "deployment,merged_pr,repository,false,\n"
         "deployment,merged_pr,branch,true,\n"
+        "deployment,github_deployment,repository,false,\n"
         "deployment,github_deployment,environment,false,production\n"
+        "incident,pagerduty,service,false,\n"
+        "incident,pagerduty,urgency,false,\n"
     )
     (folder / "services.csv").write_text(
         "service,team,repository,pagerduty_service\n"

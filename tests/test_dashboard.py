@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dora.dashboard import render_dashboard
+from dora.dashboard.data import collect
 from dora.dashboard.render import page as dashboard_page
 from dashboard_fixtures import NOW, Browser, connect_published, write_definitions, write_empty_db, write_published_db
 
@@ -277,3 +278,18 @@ def test_text_from_the_seeds_cannot_end_the_embedded_data_early():
     html = dashboard_page({"service": "</script><script>alert(1)</script>"})
     # Only the two real closing tags remain: the JSON block's and the script's.
     assert html.count("</script>") == 2
+
+
+def test_definition_files_are_read_as_dora_define_reads_them(tmp_path):
+    # One reader (dora.core.definitions): a file saved by Excel with a byte-order mark, and an incident file
+    # of an earlier version (no urgency column), read the same as for `dora define`.
+    folder = write_definitions(tmp_path / "definitions")
+    path = folder / "deployment_definitions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    (folder / "incident_definitions.csv").write_text("definition_id,method,service\nall-pagerduty,pagerduty,\n")
+    shown = collect(tmp_path / "not-published-yet.duckdb", folder, NOW)["definitions"]
+    assert shown["deployment"][0] == {
+        "definition_id": "merged-to-main", "method": "merged_pr",
+        "filters": [{"filter": "branch", "value": "main", "default": False}],
+    }
+    assert shown["incident"] == [{"definition_id": "all-pagerduty", "method": "pagerduty", "filters": []}]
