@@ -368,17 +368,18 @@ def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_p
     project.write_seed("incident_definitions", INCIDENT_DEFINITIONS + "pd-2,jira,,,,,,,,,\n")
     result = project.dbt(*BUILD)
     assert not result.success
+    seeds = project.directory / "seeds"
     for message in [
-        "seeds/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'definition_id' is a duplicate "
+        f"{seeds}/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'definition_id' is a duplicate "
         "(first used on line 7)",
-        "seeds/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'workflow' is not used by "
+        f"{seeds}/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'workflow' is not used by "
         "method 'merged_pr'",
-        "seeds/deployment_definitions.csv line 9 (definition_id ''): column 'definition_id' is empty",
-        "seeds/deployment_definitions.csv line 10 (definition_id 'api-any'): column 'branch' is not used by "
+        f"{seeds}/deployment_definitions.csv line 9 (definition_id ''): column 'definition_id' is empty",
+        f"{seeds}/deployment_definitions.csv line 10 (definition_id 'api-any'): column 'branch' is not used by "
         "method 'github_deployment'",
-        "seeds/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
+        f"{seeds}/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
         "method 'merged_pr'",
-        "seeds/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
+        f"{seeds}/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
         "(known: custom, jira_issue, pagerduty)",
     ]:
         assert message in result.text

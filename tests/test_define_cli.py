@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from click.testing import CliRunner
 from self_service_fixtures import published, seeds, warehouse_write_lock  # noqa: F401 (fixtures)
 
+from dora.cli import main
 from dora.define_cli import define
 
 
@@ -168,3 +171,14 @@ def test_a_file_saved_by_excel_with_a_byte_order_mark_is_accepted(seeds):
     assert path.read_text() == ("definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,"
                                 "tag,environment,state,service,project,issue_type,status,component\n"
                                 "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n")
+
+
+def test_dora_run_prints_the_notice_of_a_file_of_an_earlier_version(seeds, home, monkeypatch):
+    # dbt's notice lands in its log; `dora run` says it on the terminal before anything else
+    for name in [n for n in os.environ if n.startswith("SOURCES__")]:
+        monkeypatch.delenv(name)
+    (seeds / "deployment_definitions.csv").write_text(OLD_DEPLOYMENTS)
+    result = CliRunner().invoke(main, ["run"])
+    assert result.stderr.splitlines()[0] == (f"{seeds / 'deployment_definitions.csv'}: no column project, "
+                                             "issue_type, status, component: read as empty "
+                                             "(`dora define upgrade` adds them)")

@@ -24,7 +24,6 @@ from dora.core.definitions import (
     DefinitionFile,
     DefinitionsInvalid,
     columns_of,
-    definition_file,
     load_catalog,
     read_definitions,
     row_problems,

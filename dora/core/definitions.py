@@ -62,6 +62,7 @@ class DefinitionError:
     line: int
     column: int
     message: str
+    column_name: str = ""  # the column the problem is in; "" for a whole line
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
@@ -106,8 +107,9 @@ def load_catalog(directory: Path) -> Catalog:
             errors.append(DefinitionError(path, line, 1, f"bad row {row}: kind must be one of "
                                           f"{KINDS}, required true or false"))
             continue
-        catalog.setdefault((row["kind"], row["method"]), {})[row["filter"]] = MethodFilter(
-            row["filter"], row["required"] == "true", row.get("default_value") or "")
+        name = row.get("filter", "")
+        catalog.setdefault((row["kind"], row.get("method", "")), {})[name] = MethodFilter(
+            name, row["required"] == "true", row.get("default_value") or "")
     if errors:
         raise DefinitionsInvalid(errors)
     return catalog
@@ -191,18 +193,19 @@ def read_definitions(directory: Path, kind: str, catalog: Catalog) -> Definition
         if name not in columns:
             guess = difflib.get_close_matches(name, columns, n=1)
             errors.append(DefinitionError(path, 1, position, f"unknown column {name!r}"
-                                          + (f" (did you mean {guess[0]!r}?)" if guess else "")))
+                                          + (f" (did you mean {guess[0]!r}?)" if guess else ""), name))
         elif header.index(name) < position - 1:
-            errors.append(DefinitionError(path, 1, position, f"column {name!r} appears twice"))
+            errors.append(DefinitionError(path, 1, position, f"column {name!r} appears twice", name))
     for name in (ID_COLUMN, METHOD_COLUMN):
         if name not in header:
-            errors.append(DefinitionError(path, 1, 1, f"missing column {name!r}"))
+            errors.append(DefinitionError(path, 1, 1, f"missing column {name!r}", name))
     for line, cells in records:
         if len(cells) != len(header):
             errors.append(DefinitionError(path, line, 1, f"{len(cells)} cells, header has {len(header)}"))
     blank = dict.fromkeys(columns, "")
     rows = [(line, blank | dict(zip(header, cells))) for line, cells in records if len(cells) == len(header)]
-    return DefinitionFile(path, header, rows, [name for name in columns if name not in header], errors)
+    missing = [name for name in columns if name not in header and name not in (ID_COLUMN, METHOD_COLUMN)]
+    return DefinitionFile(path, header, rows, missing, errors)
 
 
 def check(directory: Path) -> tuple[list[DefinitionError], list[str]]:
@@ -222,16 +225,25 @@ def check(directory: Path) -> tuple[list[DefinitionError], list[str]]:
         for line, row in file.rows:
             definition_id = row[ID_COLUMN].strip()
             if not definition_id:
-                file_errors.append(DefinitionError(file.path, line, 1, "empty definition_id"))
+                file_errors.append(DefinitionError(file.path, line, 1, "empty definition_id", ID_COLUMN))
             elif definition_id in seen:
                 file_errors.append(DefinitionError(file.path, line, 1, f"duplicate definition_id {definition_id!r} "
-                                                                       f"(first at {seen[definition_id]})"))
+                                                                       f"(first at {seen[definition_id]})", ID_COLUMN))
             else:
                 seen[definition_id] = f"{file.path.name} line {line}"
-            file_errors += [DefinitionError(file.path, line, column_position.get(column, 1), message)
+            file_errors += [DefinitionError(file.path, line, column_position.get(column, 1), message, column)
                             for column, message in row_problems(kind, row, catalog)]
         errors += sorted(file_errors, key=lambda error: error.line)
     return errors, notices
+
+
+def notices(directory: Path) -> list[str]:
+    """The one-line notices about the definition files (columns they lack); none when the files
+    cannot be read at all, which the dbt run then reports."""
+    try:
+        return check(directory)[1]
+    except (DefinitionsInvalid, OSError, UnicodeDecodeError):
+        return []
 
 
 def effective_filters(kind: str, row: dict[str, str], catalog: Catalog) -> dict[str, str]:
