@@ -15,19 +15,25 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import AssetKey, DagsterInstance, Definitions
+from dagster_dbt import DbtProject
 
 from dbt_fixtures import DbtProjectCopy, execute, load_rows
 from dora.core import definitions
 from dora.core.definition_preview import match_sql, preview
 from dora.core.home import Home
 from dora.core.publish import publish
+from orchestration.progress import step_progress
+from orchestration.transformation import DoraDbtCliResource, build_dbt_assets
 
 LOAD = "1700000001.000001"
 HISTORY = ["build", "--select", "+deployment_history", "+incident_history", "--exclude-resource-type", "unit_test"]
@@ -359,3 +365,36 @@ def test_a_file_of_an_earlier_version_saved_by_excel_builds_like_the_current_one
     assert sorted(execute(project.warehouse, "select column_name from information_schema.columns "
                                              "where table_name = 'deployment_definitions'")) == sorted(
         (column,) for column in DEPLOYMENT_COLUMNS)
+
+
+def test_a_run_shows_the_validation_message_without_dagsters_wrapping(project, seeds, tmp_path, monkeypatch,
+                                                                      capsys):
+    # The dbt assets of `dora run`, with its one-line-per-step logger, over this project's parsed
+    # manifest and an empty warehouse (the run stops at validation, before anything is built).
+    with (seeds / "deployment_definitions.csv").open("a") as handle:
+        handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,\n")
+    home = Home(tmp_path).ensure()
+    monkeypatch.setenv("DORA_WAREHOUSE", str(home.warehouse))
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    dbt_project = DbtProject(project_dir=project.directory, profiles_dir=project.directory)
+    job = Definitions(
+        assets=[build_dbt_assets(home, dbt_project)],
+        resources={"dbt": DoraDbtCliResource(project_dir=dbt_project)},
+        loggers={"step_progress": step_progress},
+    ).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False,
+                                    asset_selection=[AssetKey(["definitions", "deployment_definitions"])],
+                                    run_config={"loggers": {"step_progress": {}}})
+    assert not result.success
+    # dbt's own error, naming the file where the user keeps it (DORA_DEFINITIONS_DIR), and nothing of
+    # dagster-dbt's block about the command and its logs
+    assert capsys.readouterr().err.splitlines() == [
+        "  … dora_dbt",
+        "  ✗ dora_dbt: Compilation Error in operation dora-on-run-start-0 (./dbt_project.yml)",
+        "  Invalid definitions:",
+        f"  {seeds / 'deployment_definitions.csv'} line 4 (definition_id 'typo'): column 'branch' has an unclosed "
+        "'[' in 'main['",
+        "  ",
+        "  > in macro validate_definitions (macros/validate_definitions.sql)",
+        "  > called by operation dora-on-run-start-0 (./dbt_project.yml)",
+    ]
