@@ -39,9 +39,9 @@ LOAD = "1700000001.000001"
 HISTORY = ["build", "--select", "+deployment_history", "+incident_history", "--exclude-resource-type", "unit_test"]
 REEVALUATE = ["build", "--select", "deployment_definitions", "incident_definitions", "deployment_history",
               "incident_history", "--exclude-resource-type", "unit_test"]
-DEPLOYMENT_COLUMNS = ["definition_id", "method", "repository", "branch", "label", "author", "title", "workflow", "event",
-                      "conclusion", "tag", "environment", "state", "service", "project", "issue_type", "status",
-                      "component"]
+DEPLOYMENT_COLUMNS = ["definition_id", "method", "repository", "branch", "label", "author", "title", "workflow",
+                      "event", "conclusion", "tag", "environment", "state", "service", "project", "issue_type",
+                      "status", "component"]
 HISTORY_TABLES = {"deployment": "history.deployment_history", "incident": "history.incident_history"}
 INCIDENT_COLUMNS = ["definition_id", "method", "service", "urgency", "priority", "team", "title", "project",
                     "issue_type", "label", "component"]
@@ -73,7 +73,8 @@ def raw_records(rng: random.Random) -> dict[str, list[dict]]:
         records["raw_github.workflow_runs"].append({
             "id": 300 + n, "repository_id": n % 3, "repository": rng.choice(repositories), "workflow_id": 1,
             "workflow_name": rng.choice(["deploy", "deploy-prod", "Deploy", "tests", "build"]),
-            "head_branch": rng.choice(branches), "head_sha": f"r{n}", "event": rng.choice(["push", "schedule", "workflow_dispatch"]),
+            "head_branch": rng.choice(branches), "head_sha": f"r{n}",
+            "event": rng.choice(["push", "schedule", "workflow_dispatch"]),
             "status": "completed", "conclusion": rng.choice(["success", "success", "failure", "cancelled"]),
             "run_attempt": 1, "run_started_at": ts(1 + n, 9), "created_at": ts(1 + n, 9), "updated_at": ts(1 + n, 10),
             "actor": rng.choice(people), "html_url": f"https://run/{n}"})
@@ -86,8 +87,9 @@ def raw_records(rng: random.Random) -> dict[str, list[dict]]:
     for n in range(8):
         records["raw_github.deployments"].append({
             "id": 500 + n, "repository_id": 1, "repository": rng.choice(repositories), "sha": f"d{n}", "ref": "main",
-            "task": "deploy", "environment": rng.choice(["production", "prod-eu", "staging"]), "created_at": ts(3 + n, 9),
-            "updated_at": ts(3 + n, 10), "creator": "bot", "latest_status_state": rng.choice(["success", "failure", "error"]),
+            "task": "deploy", "environment": rng.choice(["production", "prod-eu", "staging"]),
+            "created_at": ts(3 + n, 9), "updated_at": ts(3 + n, 10), "creator": "bot",
+            "latest_status_state": rng.choice(["success", "failure", "error"]),
             "latest_status_at": ts(3 + n, 10), "latest_status_log_url": f"https://log/{n}"})
     for n in range(6):
         records["raw_custom.deployments"].append({
@@ -105,7 +107,8 @@ def raw_records(rng: random.Random) -> dict[str, list[dict]]:
     for n in range(5):
         records["raw_custom.incidents"].append({
             "id": f"inc-{n}", "service": rng.choice(["billing", "api"]), "title": rng.choice(["slow", "down"]),
-            "urgency": rng.choice(["high", "low", None]), "priority": rng.choice(["P1", None]), "created_at": ts(6 + n, 9),
+            "urgency": rng.choice(["high", "low", None]), "priority": rng.choice(["P1", None]),
+            "created_at": ts(6 + n, 9),
             "resolved_at": ts(6 + n, 12), "received_at": ts(6 + n, 9)})
     return records
 
@@ -173,39 +176,40 @@ def python_problems(seeds: Path) -> tuple[set[tuple[str, int, str]], list[str]]:
     return {(error.path.stem, error.line, error.column_name) for error in errors}, notices
 
 
-def D(**cells: str) -> str:
+def deployment_row(**cells: str) -> str:
     return csv_line(DEPLOYMENT_COLUMNS, cells)
 
 
-def I(**cells: str) -> str:
+def incident_row(**cells: str) -> str:
     return csv_line(INCIDENT_COLUMNS, cells)
 
 
 # (row, the column dbt and Python must both name, or None); line n of the file is row n - 2.
 DEPLOYMENT_CASES = [
-    (D(definition_id="main", method="merged_pr", branch="main"), None),
-    (D(method="merged_pr", branch="main"), "definition_id"),  # empty id
-    (D(definition_id="twice", method="merged_pr", branch="main"), None),
-    (D(definition_id="twice", method="merged_pr", branch="dev"), "definition_id"),  # duplicate in the file
-    (D(definition_id="nightly", method="nightly"), "method"),  # unknown method
-    (D(definition_id="unused", method="merged_pr", branch="main", workflow="deploy*"), "workflow"),
-    (D(definition_id="no-branch", method="merged_pr", repository="acme/*"), "branch"),  # required
-    (D(definition_id="unclosed", method="merged_pr", branch="main["), "branch"),
-    (D(definition_id="negated-unclosed", method="merged_pr", branch="!rel["), "branch"),
-    (D(definition_id="bare-bang", method="workflow_run", author="!"), "author"),
-    (D(definition_id="sets", method="workflow_run", branch="[!m]*", workflow="deploy-[a-z]*"), None),
-    (D(definition_id="escaped", method="merged_pr", branch="main\\["), None),
+    (deployment_row(definition_id="main", method="merged_pr", branch="main"), None),
+    (deployment_row(method="merged_pr", branch="main"), "definition_id"),  # empty id
+    (deployment_row(definition_id="twice", method="merged_pr", branch="main"), None),
+    (deployment_row(definition_id="twice", method="merged_pr", branch="dev"), "definition_id"),  # duplicate in the file
+    (deployment_row(definition_id="nightly", method="nightly"), "method"),  # unknown method
+    (deployment_row(definition_id="unused", method="merged_pr", branch="main", workflow="deploy*"), "workflow"),
+    (deployment_row(definition_id="no-branch", method="merged_pr", repository="acme/*"), "branch"),  # required
+    (deployment_row(definition_id="unclosed", method="merged_pr", branch="main["), "branch"),
+    (deployment_row(definition_id="negated-unclosed", method="merged_pr", branch="!rel["), "branch"),
+    (deployment_row(definition_id="bare-bang", method="workflow_run", author="!"), "author"),
+    (deployment_row(definition_id="sets", method="workflow_run", branch="[!m]*", workflow="deploy-[a-z]*"), None),
+    (deployment_row(definition_id="escaped", method="merged_pr", branch="main\\["), None),
     ("short,merged_pr", ""),  # 2 cells
-    (D(definition_id="long", method="merged_pr", branch="main") + ",extra", ""),  # 19 cells
-    (D(definition_id="bad-method-bad-glob", method="nightly", branch="main["), "method"),  # only the method
-    (D(definition_id="default", method="github_deployment", environment=""), None),
+    (deployment_row(definition_id="long", method="merged_pr", branch="main") + ",extra", ""),  # 19 cells
+    # an unknown method: only that is reported
+    (deployment_row(definition_id="bad-method-bad-glob", method="nightly", branch="main["), "method"),
+    (deployment_row(definition_id="default", method="github_deployment", environment=""), None),
 ]
 INCIDENT_CASES = [
-    (I(definition_id="main", method="pagerduty"), "definition_id"),  # used in the deployment file
-    (I(definition_id="pd", method="pagerduty", urgency="high"), None),
-    (I(definition_id="jira", method="jira_issue", project="OPS", label="[x"), "label"),
-    (I(definition_id="pd-label", method="pagerduty", label="deploy"), "label"),  # not a pagerduty filter
-    (I(definition_id="custom", method="custom", service="!", title="x"), "service"),
+    (incident_row(definition_id="main", method="pagerduty"), "definition_id"),  # used in the deployment file
+    (incident_row(definition_id="pd", method="pagerduty", urgency="high"), None),
+    (incident_row(definition_id="jira", method="jira_issue", project="OPS", label="[x"), "label"),
+    (incident_row(definition_id="pd-label", method="pagerduty", label="deploy"), "label"),  # not a pagerduty filter
+    (incident_row(definition_id="custom", method="custom", service="!", title="x"), "service"),
 ]
 
 
@@ -223,7 +227,7 @@ def test_python_and_dbt_read_headers_the_same_way(project, seeds):
     # A typo (brnach) and a repeated column; an incident file without its method column. The typo
     # also leaves `branch` missing: both read it as empty, with the same notice.
     header = ",".join(DEPLOYMENT_COLUMNS).replace(",branch,", ",brnach,") + ",label"
-    write_definitions(seeds, [D(definition_id="x", method="merged_pr", branch="main") + ","], [],
+    write_definitions(seeds, [deployment_row(definition_id="x", method="merged_pr", branch="main") + ","], [],
                       deployment_header=header, incident_header=",".join(c for c in INCIDENT_COLUMNS if c != "method"))
     expected = {("deployment_definitions", 1, "brnach"), ("deployment_definitions", 1, "label"),
                 ("incident_definitions", 1, "method")}
@@ -354,7 +358,8 @@ def test_a_file_of_an_earlier_version_saved_by_excel_builds_like_the_current_one
     project, shipped_hashes = built
     (seeds / "deployment_definitions.csv").write_bytes(
         b"\xef\xbb\xbfbranch,definition_id,method,repository,label,author,title,workflow,event,conclusion,tag,"
-        b"environment,state,service\nmain,merged-to-main,merged_pr,,,,,,,,,,,\nmaster,merged-to-master,merged_pr,,,,,,,,,,,\n")
+        b"environment,state,service\n"
+        b"main,merged-to-main,merged_pr,,,,,,,,,,,\nmaster,merged-to-master,merged_pr,,,,,,,,,,,\n")
     (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title\n"
                                                     "all-pagerduty,pagerduty,,,,,\n")
     result = project.dbt(*REEVALUATE)

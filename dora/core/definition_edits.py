@@ -112,7 +112,8 @@ def add_definition(directory: Path, kind: str, method: str, filters: dict[str, s
         row.update({name: value for name, value in filters.items() if name in columns})
         row[METHOD_COLUMN] = method
         in_file_order = {column: row[column] for column in columns[2:]}
-        row[ID_COLUMN] = definition_id.strip() if definition_id is not None else readable_id(method, in_file_order, taken)
+        row[ID_COLUMN] = (definition_id.strip() if definition_id is not None
+                          else readable_id(method, in_file_order, taken))
         problems += row_problems(kind, row, catalog)
         if not row[ID_COLUMN]:
             problems.append((ID_COLUMN, "empty definition_id"))

@@ -118,7 +118,9 @@ class _Reader:
                 },
                 "overall_level": row.get("overall_level"),
                 "lead_time_parts": (
-                    {part: row[column] for part, column in LEAD_TIME_PART_COLUMNS.items()} if row.get("changes") else None
+                    {part: row[column] for part, column in LEAD_TIME_PART_COLUMNS.items()}
+                    if row.get("changes")
+                    else None
                 ),
                 "weekly": weekly.get(key, []),
             }
