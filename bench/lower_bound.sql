@@ -157,8 +157,12 @@ left join i using (scope, scope_name, week_start);
 
 create or replace table lower_bound.dora_summary as
 with windows as (
-    select window_days, $window_end::timestamp as window_end, $window_end::timestamp - to_days(window_days) as window_start
-    from (values (30), (90)) as t(window_days)
+    select window_days, window_offset, $window_end::timestamp - to_days(window_days * window_offset) as window_end,
+           $window_end::timestamp - to_days(window_days * (window_offset + 1)) as window_start
+    from (values (30), (90)) as t(window_days), (values (0), (1)) as o(window_offset)
+    where window_offset = 0 or $window_end::timestamp - to_days(window_days * window_offset)
+        > (select min(occurred_at) from (select deployed_at as occurred_at from lower_bound.deployments
+                                union all select created_at from lower_bound.incidents))
 ),
 scope_windows as (
     select * from (select distinct scope, scope_name from scoped_deployments
@@ -166,27 +170,27 @@ scope_windows as (
     cross join windows
 ),
 d as (
-    select sw.scope, sw.scope_name, sw.window_days, count(f.deployment_id) as deployments,
+    select sw.scope, sw.scope_name, sw.window_days, sw.window_offset, count(f.deployment_id) as deployments,
            count(f.deployment_id) filter (where f.is_failed) as failed_deployments
     from scope_windows as sw left join scoped_deployments as f on sw.scope = f.scope and sw.scope_name = f.scope_name
         and f.deployed_at >= sw.window_start and f.deployed_at < sw.window_end
     group by all
 ),
 c as (
-    select sw.scope, sw.scope_name, sw.window_days, count(f.change_id) as changes,
+    select sw.scope, sw.scope_name, sw.window_days, sw.window_offset, count(f.change_id) as changes,
            quantile_cont(f.lead_time_hours, 0.5) as lead_time_median_hours
     from scope_windows as sw left join scoped_changes as f on sw.scope = f.scope and sw.scope_name = f.scope_name
         and f.deployed_at >= sw.window_start and f.deployed_at < sw.window_end
     group by all
 ),
 i as (
-    select sw.scope, sw.scope_name, sw.window_days, count(f.incident_id) as incidents,
+    select sw.scope, sw.scope_name, sw.window_days, sw.window_offset, count(f.incident_id) as incidents,
            quantile_cont(f.time_to_restore_hours, 0.5) as time_to_restore_median_hours
     from scope_windows as sw left join scoped_incidents as f on sw.scope = f.scope and sw.scope_name = f.scope_name
         and f.created_at >= sw.window_start and f.created_at < sw.window_end
     group by all
 )
-select scope, scope_name, window_days, deployments, deployments / (window_days / 7.0) as deployments_per_week,
+select scope, scope_name, window_days, window_offset, deployments, deployments / (window_days / 7.0) as deployments_per_week,
        changes, lead_time_median_hours, failed_deployments, failed_deployments / nullif(deployments, 0) as change_failure_rate,
        incidents, time_to_restore_median_hours
-from d join c using (scope, scope_name, window_days) join i using (scope, scope_name, window_days);
+from d join c using (scope, scope_name, window_days, window_offset) join i using (scope, scope_name, window_days, window_offset);

@@ -5,14 +5,16 @@ from __future__ import annotations
 import click
 
 from dora.core import definitions
+from dora.core.definition_edits import DefinitionRejected, add_definition, remove_definition, upgrade_definitions
+from dora.core.definition_preview import preview
 from dora.core.home import Home, definitions_dir
 
 
 class _FilterOptionsCommand(click.Command):
-    """A command whose `--<filter>` options are the filter columns of the definition file, read at run time.
+    """A command whose `--<filter>` options are the filter columns of its kind, read at run time.
 
-    Reading them when the command runs (not at import) means the options always follow the
-    seeds in DORA_DEFINITIONS_DIR and definition_methods.csv, never a copy in this module.
+    Reading them when the command runs (not at import) means the options always follow
+    definition_methods.csv in DORA_DEFINITIONS_DIR, never a copy in this module.
     """
 
     def __init__(self, kind: str, **kwargs):
@@ -20,10 +22,10 @@ class _FilterOptionsCommand(click.Command):
         self.kind = kind
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        header, _ = definitions.read_definitions(definitions_dir(), self.kind)
+        catalog = definitions.load_catalog(definitions_dir())
         filter_options = [click.Option([f"--{column}"], default="", metavar="GLOB",
                                        help=f"pattern for {column} (`!` negates, empty = any)")
-                          for column in header if column not in (definitions.ID_COLUMN, definitions.METHOD_COLUMN)]
+                          for column in definitions.filters_of(catalog, self.kind)]
         help_option = self.get_help_option(ctx)
         return [*self.params, *filter_options, *([help_option] if help_option else [])]
 
@@ -37,13 +39,20 @@ def _describe(row: dict[str, str]) -> str:
 _OPTION_OF = {definitions.ID_COLUMN: "id"}
 
 
+def _invalid_files(invalid: definitions.DefinitionsInvalid) -> click.ClickException:
+    return click.ClickException("the definition files must be fixed first (`dora define check`):\n"
+                                + "\n".join(map(str, invalid.errors)))
+
+
 def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, str]) -> None:
     directory = definitions_dir()
     try:
-        row = definitions.add_definition(directory, kind, method, filters, definition_id)
-    except definitions.DefinitionRejected as rejected:
+        row = add_definition(directory, kind, method, filters, definition_id)
+    except DefinitionRejected as rejected:
         raise click.ClickException("\n".join(f"--{_OPTION_OF.get(column, column)}: {message}"
                                               for column, message in rejected.problems)) from None
+    except definitions.DefinitionsInvalid as invalid:
+        raise _invalid_files(invalid) from None
     catalog = definitions.load_catalog(directory)
     click.echo(f"added {kind} definition {_describe(row)}")
     applied = definitions.effective_filters(kind, row, catalog)
@@ -51,7 +60,7 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
     if defaults:
         click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
     home = Home.from_env()
-    result = definitions.preview(home.published, kind, row, catalog)
+    result = preview(home.published, kind, row, catalog)
     if result is None:
         click.echo(f"preview: nothing published yet ({home.published}); run the pipeline to see matches")
     else:
@@ -86,12 +95,15 @@ define.add_command(_kind_command(
 def list_definitions() -> None:
     """Show every definition of both kinds."""
     directory = definitions_dir()
+    catalog = definitions.load_catalog(directory)
     for kind in definitions.KINDS:
-        _, rows = definitions.read_definitions(directory, kind)
-        click.echo(f"{kind} definitions ({definitions.definition_file(directory, kind)}):")
-        for row in rows:
+        file = definitions.read_definitions(directory, kind, catalog)
+        if file.notice:
+            click.echo(file.notice, err=True)
+        click.echo(f"{kind} definitions ({file.path}):")
+        for _, row in file.rows:
             click.echo(f"  {_describe(row)}")
-        if not rows:
+        if not file.rows:
             click.echo("  (none)")
 
 
@@ -100,9 +112,11 @@ def list_definitions() -> None:
 def remove(definition_id: str) -> None:
     """Remove the definition DEFINITION_ID."""
     try:
-        kind = definitions.remove_definition(definitions_dir(), definition_id)
+        kind = remove_definition(definitions_dir(), definition_id)
     except KeyError:
         raise click.ClickException(f"no definition with id {definition_id!r}") from None
+    except definitions.DefinitionsInvalid as invalid:
+        raise _invalid_files(invalid) from None
     click.echo(f"removed {kind} definition {definition_id}")
 
 
@@ -111,11 +125,26 @@ def check_definitions() -> None:
     """Validate the definition files; exits non-zero listing file:line:column of each error."""
     directory = definitions_dir()
     try:
-        errors = definitions.check(directory)
+        errors, notices = definitions.check(directory)
     except definitions.DefinitionsInvalid as invalid:
-        errors = invalid.errors
-    for error in errors:
-        click.echo(str(error), err=True)
+        errors, notices = invalid.errors, []
+    for line in [*notices, *map(str, errors)]:
+        click.echo(line, err=True)
     if errors:
         raise SystemExit(1)
     click.echo(f"definitions OK ({directory})")
+
+
+@define.command()
+def upgrade() -> None:
+    """Rewrite the definition files with the current columns (files of an earlier version lack some)."""
+    directory = definitions_dir()
+    try:
+        added = upgrade_definitions(directory)
+    except definitions.DefinitionsInvalid as invalid:
+        raise _invalid_files(invalid) from None
+    for name, columns in added.items():
+        click.echo(f"{directory / name}: " + (f"added the empty columns {', '.join(columns)}" if columns
+                                               else "columns put in the current order"))
+    if not added:
+        click.echo(f"definition files already have the current columns ({directory})")

@@ -39,8 +39,12 @@ def run_pipeline(home: Home) -> None:
     from dagster import DagsterInstance
 
     from dlt_sources.settings import REQUIRED, missing_settings
+    from dora.core.definitions import notices
+    from dora.core.home import definitions_dir
     from dora.core.warehouse_lock import run_lock
 
+    for notice in notices(definitions_dir()):  # dbt's own notice goes to its log only
+        click.echo(notice, err=True)
     missing = {source: missing_settings(source) for source in REQUIRED}
     if all(missing.values()):
         lines = [f"  {source}: set {' and '.join(keys)}" for source, keys in missing.items()]

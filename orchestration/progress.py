@@ -32,13 +32,21 @@ class StepProgressHandler(logging.Handler):
             click.echo(f"  ✗ {step}: {_root_cause(error) if error else 'failed'}", err=True)
 
 
+# dagster-dbt's failure message: a block about the dbt command and its logs, then dbt's own errors.
+DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
 def _root_cause(error) -> str:
     """The innermost error's message: Dagster wraps the step's exception ("Error occurred while
     executing op ...") and dlt wraps the source's, but only the source's says what to do
-    (e.g. when a rate limit resets)."""
+    (e.g. when a rate limit resets). Of a dbt failure, only dbt's own errors (e.g. which
+    definition is invalid): dbt's whole log is in last-run.log."""
     while error.cause is not None:
         error = error.cause
-    return error.message.strip()
+    message = error.message.strip()
+    if DBT_ERRORS in message:
+        message = message.split(DBT_ERRORS, 1)[1].strip().removeprefix("Encountered an error:").strip()
+    return message
 
 
 @logger(description="One line per step on stderr (used by `dora run`).")

@@ -31,9 +31,11 @@ def dbt_project(home: Home) -> DbtProject:
     its own target directory, so two installs never share dbt artifacts.
 
     dbt reads the warehouse path from DORA_WAREHOUSE (profiles.yml) and dagster-dbt runs `dbt`
-    from PATH, so both are set here, as if the venv were activated.
+    from PATH, so both are set here, as if the venv were activated; DORA_DEFINITIONS_DIR is set
+    to the directory `seeds` links to, so dbt's errors name the files a person edits.
     """
     os.environ["DORA_WAREHOUSE"] = str(home.warehouse)
+    os.environ["DORA_DEFINITIONS_DIR"] = str(definitions_dir())
     bin_dir = str(Path(sys.executable).parent)
     if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
         os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])

@@ -70,15 +70,38 @@ INCIDENTS = [
     ("billing", dt.datetime(2024, 5, 18, 12, tzinfo=UTC), 30, ("billing", dt.date(2024, 5, 18))),
     ("gateway", dt.datetime(2024, 5, 20, 9, tzinfo=UTC), 0.5, None),
 ]
-# dora_summary, 30-day window, as dbt would compute it from CURRENT and INCIDENTS (2023 thresholds):
-# (scope, name, deployments/week, lead time median h, CFR, TTR median h, levels DF/LT/CFR/TTR/overall)
+# dora_summary's 30-day rows as dbt would compute them from the deployments, changes and incidents
+# above (2023 thresholds: deployments/week >= 7 elite, >= 1 high, >= 0.25 medium; lead time <= 24 h
+# elite, <= 168 high, <= 720 medium; failure rate <= 5% elite, <= 10% high, <= 15% medium; restore
+# <= 1 h elite, <= 24 high, <= 168 medium). Per scope: deployments (= changes: one each), failed,
+# incidents created in the window; medians of lead time, coding, review, deploy wait and restore
+# (resolved incidents); levels deployment frequency / lead time / failure rate / restore / overall.
+SUMMARY_COLUMNS = (
+    "scope", "scope_name", "deployments", "failed_deployments", "incidents", "lead_time_median_hours",
+    "coding_median_hours", "review_median_hours", "deploy_wait_median_hours", "time_to_restore_median_hours",
+    "deployment_frequency_level", "lead_time_level", "change_failure_rate_level", "time_to_restore_level",
+    "overall_level",
+)
+# Current window [May 2, Jun 1): 30 deployments / (30/7) = 7 /week; payments = checkout + billing.
 SUMMARY = [
-    ("org", "org", 30 / (30 / 7), 8, 2 / 30, 1.5, "elite", "elite", "high", "high", "high"),
-    ("team", "payments", 20 / (30 / 7), 8, 2 / 20, 15.75, "high", "elite", "high", "high", "high"),
-    ("team", "platform", 10 / (30 / 7), 4, 0.0, 0.5, "high", "elite", "elite", "elite", "elite"),
-    ("service", "checkout", 15 / (30 / 7), 8, 1 / 15, 1.5, "high", "elite", "high", "high", "high"),
-    ("service", "billing", 5 / (30 / 7), 72, 1 / 5, 30, "high", "high", "low", "medium", "medium"),
-    ("service", "gateway", 10 / (30 / 7), 4, 0.0, 0.5, "high", "elite", "elite", "elite", "elite"),
+    ("org", "org", 30, 2, 3, 8, 2, 4, 2, 1.5, "elite", "elite", "high", "high", "high"),
+    ("team", "payments", 20, 2, 2, 8, 2, 4, 2, 15.75, "high", "elite", "high", "high", "high"),
+    ("team", "platform", 10, 0, 1, 4, 1, 2, 1, 0.5, "high", "elite", "elite", "elite", "elite"),
+    ("service", "checkout", 15, 1, 1, 8, 2, 4, 2, 1.5, "high", "elite", "high", "high", "high"),
+    ("service", "billing", 5, 1, 1, 72, 20, 30, 22, 30, "high", "high", "low", "medium", "medium"),
+    ("service", "gateway", 10, 0, 1, 4, 1, 2, 1, 0.5, "high", "elite", "elite", "elite", "elite"),
+]
+# Previous window [Apr 2, May 2) (window_offset 1): each change is all coding (review = wait = 0);
+# billing's incident of Apr 25 is still open, so billing has no restore median.
+PREVIOUS_SUMMARY = [
+    # 12 / (30/7) = 2.8; leads 5..300: median (30 + 40) / 2 = 35; failed 2 / 12 = 16.7%; restore (4 + 2) / 2
+    ("org", "org", 12, 2, 3, 35, 35, 0, 0, 3, "high", "high", "low", "high", "low"),
+    # 9 / (30/7) = 2.1; leads 10..60, 100, 200, 300: median 50; 1 / 9 = 11.1%
+    ("team", "payments", 9, 1, 2, 50, 50, 0, 0, 4, "high", "high", "medium", "high", "medium"),
+    ("team", "platform", 3, 1, 1, 15, 15, 0, 0, 2, "medium", "elite", "low", "high", "low"),
+    ("service", "checkout", 6, 1, 1, 35, 35, 0, 0, 4, "high", "high", "low", "high", "low"),
+    ("service", "billing", 3, 0, 1, 200, 200, 0, 0, None, "medium", "medium", "elite", None, "medium"),
+    ("service", "gateway", 3, 1, 1, 15, 15, 0, 0, 2, "medium", "elite", "low", "high", "low"),
 ]
 # dora_weekly rows: (deployments, lead time median h, CFR, TTR median h) per week from a first Monday.
 # The org has 14 weeks from 2024-02-26; its week of 2024-04-29 was quiet (0 deployments, no medians).
@@ -113,10 +136,13 @@ create table marts.incidents (incident_id varchar, service varchar, team varchar
 create table marts.dora_weekly (scope varchar, scope_name varchar, week_start date, deployments bigint,
   deployment_days bigint, changes bigint, lead_time_median_hours double, lead_time_p90_hours double,
   failed_deployments bigint, change_failure_rate double, incidents bigint, time_to_restore_median_hours double);
-create table marts.dora_summary (scope varchar, scope_name varchar, window_days integer, window_end timestamp,
-  deployments_per_week double, lead_time_median_hours double, change_failure_rate double,
+create table marts.dora_summary (scope varchar, scope_name varchar, window_days integer, window_offset integer,
+  window_start timestamp, window_end timestamp, deployments bigint, deployments_per_week double, changes bigint,
+  lead_time_median_hours double, coding_median_hours double, review_median_hours double,
+  deploy_wait_median_hours double, failed_deployments bigint, change_failure_rate double, incidents bigint,
   time_to_restore_median_hours double, deployment_frequency_level varchar, lead_time_level varchar,
-  change_failure_rate_level varchar, time_to_restore_level varchar, overall_level varchar);
+  change_failure_rate_level varchar, time_to_restore_level varchar, benchmark_year integer,
+  overall_level varchar);
 """
 
 
@@ -131,8 +157,12 @@ def write_definitions(folder: Path) -> Path:
     (folder / "incident_definitions.csv").write_text("definition_id,method,service,urgency\nall-pagerduty,pagerduty,,\n")
     (folder / "definition_methods.csv").write_text(
         "kind,method,filter,required,default_value\n"
+        "deployment,merged_pr,repository,false,\n"
         "deployment,merged_pr,branch,true,\n"
+        "deployment,github_deployment,repository,false,\n"
         "deployment,github_deployment,environment,false,production\n"
+        "incident,pagerduty,service,false,\n"
+        "incident,pagerduty,urgency,false,\n"
     )
     (folder / "services.csv").write_text(
         "service,team,repository,pagerduty_service\n"
@@ -149,7 +179,7 @@ def write_definitions(folder: Path) -> Path:
     return folder
 
 
-def _open(path: Path) -> duckdb.DuckDBPyConnection:
+def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection writing to path under the catalog name "published", as dora.core.publish does: a file
     named marts.duckdb opened directly would make "marts.<table>" ambiguous."""
     con = duckdb.connect()
@@ -161,7 +191,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 
 def write_published_db(path: Path) -> Path:
     """The scenario's marts, plus meta.source_freshness, in a fresh DuckDB file."""
-    con = _open(path)
+    con = connect_published(path)
     try:
         con.execute(_MARTS_DDL)
         ids = {}
@@ -191,11 +221,20 @@ def write_published_db(path: Path) -> Path:
                 " ?, ?, ?, ?, null)",
                 (f"i{n}", service, TEAM_OF[service], created, resolved, ttr, ids.get(cause)),
             )
-        for scope, name, *values in SUMMARY:
-            con.execute(
-                "insert into marts.dora_summary values (?, ?, 30, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (scope, name, WINDOW_END, *values),
-            )
+        for offset, rows in enumerate((SUMMARY, PREVIOUS_SUMMARY)):
+            end = WINDOW_END - dt.timedelta(days=30 * offset)
+            for row in rows:
+                values = dict(zip(SUMMARY_COLUMNS, row))
+                deployments, failed = values["deployments"], values["failed_deployments"]
+                values |= {
+                    "window_days": 30, "window_offset": offset, "window_start": end - dt.timedelta(days=30),
+                    "window_end": end, "deployments_per_week": deployments / (30 / 7), "changes": deployments,
+                    "change_failure_rate": failed / deployments, "benchmark_year": 2023,
+                }
+                con.execute(
+                    f"insert into marts.dora_summary ({', '.join(values)}) values ({', '.join('?' * len(values))})",
+                    list(values.values()),
+                )
         for (scope, name), (first_week, weeks) in WEEKLY.items():
             for week, (deployed, lead, cfr, ttr) in enumerate(weeks):
                 con.execute(
@@ -218,7 +257,7 @@ def write_published_db(path: Path) -> Path:
 
 def write_empty_db(path: Path) -> Path:
     """The marts of a new install: every table exists, none has a row."""
-    con = _open(path)
+    con = connect_published(path)
     try:
         con.execute(_MARTS_DDL)
     finally:

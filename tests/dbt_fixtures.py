@@ -97,6 +97,7 @@ def table_rows(warehouse: Path, table: str) -> list[tuple]:
 class DbtRun:
     success: bool
     messages: list[str] = field(default_factory=list)
+    result: object = None  # dbt's own result (e.g. the rows of `dbt show`)
 
     @property
     def text(self) -> str:
@@ -144,4 +145,4 @@ class DbtProjectCopy:
                 os.environ["DORA_WAREHOUSE"] = previous
         if result.exception is not None:
             messages.append(str(result.exception))
-        return DbtRun(result.success, messages)
+        return DbtRun(result.success, messages, result.result)

@@ -1,8 +1,9 @@
 """The dashboard, rendered from a hand-built published database and looked at in headless Chromium.
 
 Scenario: tests/dashboard_fixtures.py. Current window [2024-05-02, 2024-06-01), previous window
-[2024-04-02, 2024-05-02); 30 days = 30/7 weeks. Tiles show dora_summary's values; the change is
-against the previous window, which the dashboard computes from the detail marts.
+[2024-04-02, 2024-05-02); 30 days = 30/7 weeks. Tiles show dora_summary's values of the current
+window (window_offset 0), the change is against its previous window (window_offset 1), and the
+lead-time stages are its stage medians: the dashboard computes no metric of its own.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from dora.dashboard import render_dashboard
+from dora.dashboard.data import collect
 from dora.dashboard.render import page as dashboard_page
-from dashboard_fixtures import NOW, Browser, write_definitions, write_empty_db, write_published_db
+from dashboard_fixtures import NOW, Browser, connect_published, write_definitions, write_empty_db, write_published_db
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -37,6 +39,16 @@ def column(page, table: str, index: int) -> list[str]:
     return page.evaluate(
         f"[...document.querySelectorAll('#{table}-table tbody tr')].map(r => r.cells[{index}].textContent)"
     )
+
+
+def open_edited_scenario(browser, folder: Path, edit_sql: str):
+    """The scenario's page after changing its published marts with edit_sql."""
+    db = write_published_db(folder / "marts.duckdb")
+    con = connect_published(db)
+    con.execute(edit_sql)
+    con.close()
+    out = render_dashboard(db, write_definitions(folder / "definitions"), folder / "dashboard.html", now=NOW)
+    return browser.open(out.as_uri())
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +79,7 @@ def page(browser, scenario_page):
 def test_org_tiles_show_the_marts_values_and_the_change_from_the_previous_30_days(page):
     # Current (dora_summary, org): 30 deployments / (30/7) = 7 /week, elite; lead time median 8 h, elite;
     # CFR 2 failed / 30 = 6.67% -> "6.7%", high; time to restore median(1.5, 30, 0.5) = 1.5 h, high.
-    # Previous window, from the detail marts: 12 deployments / (30/7) = 2.8 /week -> +150%;
+    # Previous window (dora_summary, window_offset 1): 12 deployments / (30/7) = 2.8 /week -> +150%;
     # lead times 5,10,15,20,25,30,40,50,60,100,200,300 -> median (30 + 40) / 2 = 35 h -> (8 - 35) / 35 = -77%;
     # CFR 2 / 12 = 16.7% -> 6.67 - 16.67 = -10 pts; restore median(4, 2) = 3 h (billing's is open) -> -50%.
     assert page.evaluate(TILES_JS) == {
@@ -87,6 +99,38 @@ def test_org_tiles_show_the_marts_values_and_the_change_from_the_previous_30_day
     ) == ["2 h", "4 h", "2 h"]
     shot = page.screenshot(ARTIFACTS / "dashboard.png")
     assert shot.stat().st_size > 50_000
+
+
+def test_every_number_is_read_from_dora_summary(browser, tmp_path):
+    # The detail marts emptied, dora_summary kept: tiles, changes and stages stay exactly as above.
+    page = open_edited_scenario(
+        browser, tmp_path, "delete from marts.deployments; delete from marts.changes; delete from marts.incidents"
+    )
+    assert page.evaluate(TILES_JS) == {
+        "deployment_frequency": ["7 /week", "Elite", "▲ 150% from 2.8 /week · better"],
+        "lead_time": ["8 h", "Elite", "▼ 77% from 35 h · better"],
+        "change_failure_rate": ["6.7%", "High", "▼ 10 pts from 16.7% · better"],
+        "time_to_restore": ["1.5 h", "High", "▼ 50% from 3 h · better"],
+    }
+    assert page.evaluate(
+        "[...document.querySelectorAll('#lead-parts [data-part] b')].map(b => b.textContent)"
+    ) == ["2 h", "4 h", "2 h"]
+    assert page.evaluate("document.querySelector('#lead-parts .chart-note').textContent").startswith(
+        "Medians of each stage over 30 changes deployed in the last 30 days; the median lead time is 8 h"
+    )
+    # The thresholds are those of the report year dora_summary used (2023), from the benchmarks seed.
+    assert page.evaluate("document.getElementById('benchmark-year').textContent") == " (DORA 2023 report)"
+    assert page.errors == []
+
+
+def test_without_an_earlier_window_there_is_nothing_to_compare_with(browser, tmp_path):
+    # dora_summary has no window_offset 1 rows while the history has not reached the previous window.
+    page = open_edited_scenario(browser, tmp_path, "delete from marts.dora_summary where window_offset = 1")
+    assert {metric: delta for metric, (_, _, delta) in page.evaluate(TILES_JS).items()} == {
+        metric: "nothing to compare with in the 30 days before"
+        for metric in ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore")
+    }
+    assert page.errors == []
 
 
 def test_choosing_a_team_changes_tiles_charts_and_tables(page):
@@ -234,3 +278,18 @@ def test_text_from_the_seeds_cannot_end_the_embedded_data_early():
     html = dashboard_page({"service": "</script><script>alert(1)</script>"})
     # Only the two real closing tags remain: the JSON block's and the script's.
     assert html.count("</script>") == 2
+
+
+def test_definition_files_are_read_as_dora_define_reads_them(tmp_path):
+    # One reader (dora.core.definitions): a file saved by Excel with a byte-order mark, and an incident file
+    # of an earlier version (no urgency column), read the same as for `dora define`.
+    folder = write_definitions(tmp_path / "definitions")
+    path = folder / "deployment_definitions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    (folder / "incident_definitions.csv").write_text("definition_id,method,service\nall-pagerduty,pagerduty,\n")
+    shown = collect(tmp_path / "not-published-yet.duckdb", folder, NOW)["definitions"]
+    assert shown["deployment"][0] == {
+        "definition_id": "merged-to-main", "method": "merged_pr",
+        "filters": [{"filter": "branch", "value": "main", "default": False}],
+    }
+    assert shown["incident"] == [{"definition_id": "all-pagerduty", "method": "pagerduty", "filters": []}]

@@ -294,7 +294,7 @@ def test_dora_summary_levels_for_a_fixed_window_end(scenario):
                deployment_frequency_level, lead_time_level, change_failure_rate_level, time_to_restore_level,
                overall_level
         from marts.dora_summary
-        where scope_name in ('org', 'acme/web', 'sre') order by scope, scope_name, window_days""")
+        where scope_name in ('org', 'acme/web', 'sre') and window_offset = 0 order by scope, scope_name, window_days""")
     assert rows == [
         # 10 / (30/7) deploys/week: high (>= 1); leads 2,2,5,6,7,26,169: median 6 elite (<= 24);
         # CFR 5/10 low (> 0.15); TTR 0.5,1,2,4,4,6: median 3 high (<= 24)
@@ -312,7 +312,43 @@ def test_dora_summary_levels_for_a_fixed_window_end(scenario):
         ("team", "sre", 30, "2024-02-01 00:00:00", 0, 0.0, None, None, 6.0, "low", None, None, "high", "low"),
         ("team", "sre", 90, "2024-02-01 00:00:00", 0, 0.0, None, None, 6.0, "low", None, None, "high", "low"),
     ]
-    assert query(scenario, "select count(*) from marts.dora_summary") == [(14,)]  # 7 scopes x 2 windows
+    # 7 scopes x 2 current windows, and x 1 earlier window (below)
+    assert query(scenario, "select count(*) from marts.dora_summary") == [(21,)]
+
+
+def test_dora_summary_earlier_windows_and_lead_time_stages(scenario):
+    # The 30 days before [Jan 2, Feb 1) are [Dec 3, Jan 2): only 301 (Jan 1 11:00, the baseline: no
+    # change, no incident). The 90 days before [Nov 3, Feb 1) end before the first record (Jan 1):
+    # no row, rather than a quiet window the history never covered.
+    assert query(scenario, """
+        select scope, scope_name, window_days, window_start::varchar, window_end::varchar, deployments,
+               round(deployments_per_week, 6), changes, lead_time_median_hours, change_failure_rate, incidents,
+               time_to_restore_median_hours, deployment_frequency_level, change_failure_rate_level, overall_level
+        from marts.dora_summary where window_offset = 1 and scope_name in ('org', 'api', 'sre')
+        order by scope, scope_name""") == [
+        # 1 / (30/7) = 0.233 < 0.25: low; CFR 0 of 1: elite
+        ("org", "org", 30, "2023-12-03 00:00:00", "2024-01-02 00:00:00", 1, round(7 / 30, 6), 0, None, 0.0, 0,
+         None, "low", "elite", "low"),
+        ("service", "api", 30, "2023-12-03 00:00:00", "2024-01-02 00:00:00", 1, round(7 / 30, 6), 0, None, 0.0,
+         0, None, "low", "elite", "low"),
+        ("team", "sre", 30, "2023-12-03 00:00:00", "2024-01-02 00:00:00", 0, 0.0, 0, None, None, 0, None, "low",
+         None, "low"),
+    ]
+    assert query(scenario, "select count(*) from marts.dora_summary where window_offset = 1 and window_days = 90") \
+        == [(0,)]
+    # Stages of the 8 changes deployed in [Jan 2, Feb 1) (test_changes_... above), each over its known spans:
+    # coding 2, 2, -, 0.5, 1, 2, 0.5, - -> 0.5, 0.5, 1, 2, 2, 2: median 1.5;
+    # review 2, 2, 3, 0.5, 1, 24, 1.5, 1 -> 0.5, 1, 1, 1.5, 2, 2, 3, 24: median 1.75;
+    # deploy wait 2, 3, 3, 1, 167, 0, 0, 0 -> 0, 0, 0, 1, 2, 3, 3, 167: median 1.5.
+    # acme/web (204, 205, 207): coding 2, 0.5, -: 1.25; review 24, 1.5, 1: 1.5; wait 0, 0, 0: 0.
+    assert query(scenario, """
+        select scope_name, window_start::varchar, changes, lead_time_median_hours, coding_median_hours,
+               review_median_hours, deploy_wait_median_hours
+        from marts.dora_summary where window_offset = 0 and window_days = 30 and scope_name in ('org', 'acme/web')
+        order by scope_name""") == [
+        ("acme/web", "2024-01-02 00:00:00", 3, 14.0, 1.25, 1.5, 0.0),
+        ("org", "2024-01-02 00:00:00", 8, 6.0, 1.5, 1.75, 1.5),
+    ]
 
 
 def test_dbt_unit_tests_pass(scenario):
@@ -332,17 +368,18 @@ def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_p
     project.write_seed("incident_definitions", INCIDENT_DEFINITIONS + "pd-2,jira,,,,,,,,,\n")
     result = project.dbt(*BUILD)
     assert not result.success
+    seeds = project.directory / "seeds"
     for message in [
-        "seeds/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'definition_id' is a duplicate "
+        f"{seeds}/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'definition_id' is a duplicate "
         "(first used on line 7)",
-        "seeds/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'workflow' is not used by "
+        f"{seeds}/deployment_definitions.csv line 8 (definition_id 'web-main'): column 'workflow' is not used by "
         "method 'merged_pr'",
-        "seeds/deployment_definitions.csv line 9 (definition_id ''): column 'definition_id' is empty",
-        "seeds/deployment_definitions.csv line 10 (definition_id 'api-any'): column 'branch' is not used by "
+        f"{seeds}/deployment_definitions.csv line 9 (definition_id ''): column 'definition_id' is empty",
+        f"{seeds}/deployment_definitions.csv line 10 (definition_id 'api-any'): column 'branch' is not used by "
         "method 'github_deployment'",
-        "seeds/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
+        f"{seeds}/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
         "method 'merged_pr'",
-        "seeds/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
+        f"{seeds}/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
         "(known: custom, jira_issue, pagerduty)",
     ]:
         assert message in result.text

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from click.testing import CliRunner
 from self_service_fixtures import published, seeds, warehouse_write_lock  # noqa: F401 (fixtures)
 
+from dora.cli import main
 from dora.define_cli import define
 
 
@@ -88,3 +91,94 @@ def test_list_remove_and_check(seeds):
     assert failed.exit_code == 1
     # line 3 is the new `paging` row, line 4 the one without an id; both fine otherwise
     assert failed.stderr == f"{seeds / 'incident_definitions.csv'}:4:1: empty definition_id\n"
+
+
+OLD_DEPLOYMENTS = ("definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag,"
+                   "environment,state,service\nmerged-to-main,merged_pr,,main,,,,,,,,,,\n")
+
+
+def test_a_file_of_an_earlier_version_is_read_with_a_notice_and_upgraded(seeds):
+    (seeds / "deployment_definitions.csv").write_text(OLD_DEPLOYMENTS)
+    checked = run("check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stderr == (f"{seeds / 'deployment_definitions.csv'}: no column project, issue_type, status, "
+                              "component: read as empty (`dora define upgrade` adds them)\n")
+    assert checked.stdout == f"definitions OK ({seeds})\n"
+    # the options follow definition_methods.csv, not the old header
+    added = run("deployment", "--method", "jira_issue", "--project", "OPS", "--id", "ops")
+    assert added.exit_code == 0, added.output
+    assert (seeds / "deployment_definitions.csv").read_text().splitlines() == [
+        "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag,environment,"
+        "state,service,project,issue_type,status,component",
+        "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,",
+        "ops,jira_issue,,,,,,,,,,,,,OPS,,,",
+    ]
+
+    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title\n"
+                                                    "all-pagerduty,pagerduty,,,,,\n")
+    upgraded = run("upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.stdout == (f"{seeds / 'incident_definitions.csv'}: added the empty columns project, "
+                               "issue_type, label, component\n")
+    assert (seeds / "incident_definitions.csv").read_text() == (
+        "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component\n"
+        "all-pagerduty,pagerduty,,,,,,,,,\n")
+    assert run("upgrade").stdout == f"definition files already have the current columns ({seeds})\n"
+    assert run("check").output == f"definitions OK ({seeds})\n"
+
+
+def test_check_names_an_unknown_column_and_the_real_path(seeds):
+    path = seeds / "deployment_definitions.csv"
+    path.write_text(path.read_text().replace(",branch,", ",brnach,", 1))
+    failed = run("check")
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines() == [
+        f"{path}: no column branch: read as empty (`dora define upgrade` adds it)",
+        f"{path}:1:4: unknown column 'brnach' (did you mean 'branch'?)",
+    ]
+    refused = run("deployment", "--method", "merged_pr", "--branch", "dev")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "Error: the definition files must be fixed first (`dora define check`):",
+        f"{path}:1:4: unknown column 'brnach' (did you mean 'branch'?)",
+    ]
+
+
+def test_globs_that_can_never_match_are_refused_naming_the_option_and_the_column(seeds):
+    before = (seeds / "deployment_definitions.csv").read_bytes()
+    result = run("deployment", "--method", "merged_pr", "--branch", "main[", "--author", "!")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: --branch: unclosed '[' in 'main[' (a set needs its ']'; a literal [ is written \\[)",
+        "--author: '!' alone negates nothing (write !<pattern>)",
+    ]
+    assert (seeds / "deployment_definitions.csv").read_bytes() == before
+
+    with (seeds / "deployment_definitions.csv").open("a") as handle:
+        handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,\n")
+    failed = run("check")
+    assert (failed.exit_code, failed.stderr) == (
+        1, f"{seeds / 'deployment_definitions.csv'}:4:4: unclosed '[' in 'main[' (a set needs its ']'; "
+           "a literal [ is written \\[)\n")
+
+
+def test_a_file_saved_by_excel_with_a_byte_order_mark_is_accepted(seeds):
+    path = seeds / "deployment_definitions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert run("check").output == f"definitions OK ({seeds})\n"
+    assert run("list").stdout.splitlines()[1] == "  merged-to-main: method=merged_pr, branch='main'"
+    assert run("remove", "merged-to-master").exit_code == 0
+    assert path.read_text() == ("definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,"
+                                "tag,environment,state,service,project,issue_type,status,component\n"
+                                "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n")
+
+
+def test_dora_run_prints_the_notice_of_a_file_of_an_earlier_version(seeds, home, monkeypatch):
+    # dbt's notice lands in its log; `dora run` says it on the terminal before anything else
+    for name in [n for n in os.environ if n.startswith("SOURCES__")]:
+        monkeypatch.delenv(name)
+    (seeds / "deployment_definitions.csv").write_text(OLD_DEPLOYMENTS)
+    result = CliRunner().invoke(main, ["run"])
+    assert result.stderr.splitlines()[0] == (f"{seeds / 'deployment_definitions.csv'}: no column project, "
+                                             "issue_type, status, component: read as empty "
+                                             "(`dora define upgrade` adds them)")

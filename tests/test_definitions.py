@@ -1,4 +1,5 @@
-"""dora.core.definitions: validation against definition_methods.csv, safe edits of the seeds, the preview."""
+"""dora.core.definitions and its edits and preview: validation against definition_methods.csv, files of
+earlier versions, safe edits of the seeds, the preview."""
 
 from __future__ import annotations
 
@@ -11,16 +12,30 @@ import duckdb
 import pytest
 from self_service_fixtures import published, seeds  # noqa: F401 (fixtures)
 
-from dora.core import definitions
+from dora.core import definition_edits, definitions
+from dora.core.definition_edits import DefinitionRejected, add_definition, remove_definition, upgrade_definitions
+from dora.core.definition_preview import Preview, preview
 
 DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
                     "environment,state,service,project,issue_type,status,component\n"
+INCIDENT_HEADER = "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component\n"
+# The files as written before the GitLab and Jira columns existed.
+OLD_DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
+                        "environment,state,service\n"
+OLD_INCIDENT_HEADER = "definition_id,method,service,urgency,priority,team,title\n"
+
+
 def errors_of(directory) -> list[str]:
-    return [f"{error.path.name}:{error.line}:{error.column}: {error.message}" for error in definitions.check(directory)]
+    errors, _ = definitions.check(directory)
+    return [f"{error.path.name}:{error.line}:{error.column}: {error.message}" for error in errors]
+
+
+def rows_of(directory, kind) -> list[dict[str, str]]:
+    return [row for _, row in definitions.read_definitions(directory, kind, definitions.load_catalog(directory)).rows]
 
 
 def test_shipped_definitions_are_valid(seeds):
-    assert definitions.check(seeds) == []
+    assert definitions.check(seeds) == ([], [])
 
 
 def test_check_reports_file_line_and_column_of_each_error(seeds):
@@ -52,19 +67,92 @@ def test_check_reports_file_line_and_column_of_each_error(seeds):
     ]
 
 
-def test_check_rejects_a_header_that_differs_from_the_method_filters(seeds):
-    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,severity\n")
-    [error] = errors_of(seeds)
-    assert error.startswith("incident_definitions.csv:1:1: header must be definition_id,method then the filters "
-                            "service, urgency, priority, team, title")
+def test_a_header_typo_names_the_unknown_column(seeds):
+    (seeds / "deployment_definitions.csv").write_text(DEPLOYMENT_HEADER.replace(",branch,", ",brnach,")
+                                                      + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n")
+    (seeds / "incident_definitions.csv").write_text("definition_id,method,service,severity,urgency\n")
+    assert errors_of(seeds) == [
+        "deployment_definitions.csv:1:4: unknown column 'brnach' (did you mean 'branch'?)",
+        "incident_definitions.csv:1:4: unknown column 'severity'",
+    ]
+
+
+def test_files_of_an_earlier_version_read_their_missing_columns_as_empty(seeds):
+    (seeds / "deployment_definitions.csv").write_text(OLD_DEPLOYMENT_HEADER + "main,merged_pr,,main,,,,,,,,,,\n")
+    (seeds / "incident_definitions.csv").write_text(OLD_INCIDENT_HEADER + "all-pagerduty,pagerduty,,,,,\n")
+    assert definitions.check(seeds) == ([], [
+        f"{seeds / 'deployment_definitions.csv'}: no column project, issue_type, status, component: read as "
+        "empty (`dora define upgrade` adds them)",
+        f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component: read as empty "
+        "(`dora define upgrade` adds them)",
+    ])
+    assert rows_of(seeds, "incident") == [{"definition_id": "all-pagerduty", "method": "pagerduty", "service": "",
+                                           "urgency": "", "priority": "", "team": "", "title": "", "project": "",
+                                           "issue_type": "", "label": "", "component": ""}]
+    # a row needing a missing column is still checked: it reads as empty
+    with (seeds / "deployment_definitions.csv").open("a") as handle:
+        handle.write("jira,jira_issue,,,,,,,,,,,,\n")
+    assert errors_of(seeds) == []  # jira_issue requires nothing
+
+    assert upgrade_definitions(seeds) == {"deployment_definitions.csv": ["project", "issue_type", "status", "component"],
+                                          "incident_definitions.csv": ["project", "issue_type", "label", "component"]}
+    assert (seeds / "deployment_definitions.csv").read_text() == (
+        DEPLOYMENT_HEADER + "main,merged_pr,,main,,,,,,,,,,,,,,\njira,jira_issue,,,,,,,,,,,,,,,,\n")
+    assert (seeds / "incident_definitions.csv").read_text() == INCIDENT_HEADER + "all-pagerduty,pagerduty,,,,,,,,,\n"
+    assert definitions.check(seeds) == ([], [])
+    assert upgrade_definitions(seeds) == {}  # nothing left to add: the files are not rewritten
+
+
+def test_unknown_columns_stop_an_upgrade_and_an_edit_before_anything_is_written(seeds):
+    path = seeds / "deployment_definitions.csv"
+    path.write_text(OLD_DEPLOYMENT_HEADER.replace("\n", ",notes\n") + "main,merged_pr,,main,,,,,,,,,,,keep me\n")
+    before = path.read_bytes()
+    for edit in (lambda: upgrade_definitions(seeds),
+                 lambda: add_definition(seeds, "deployment", "merged_pr", {"branch": "dev"}),
+                 lambda: remove_definition(seeds, "main")):
+        with pytest.raises(definitions.DefinitionsInvalid, match="unknown column 'notes'"):
+            edit()
+    assert path.read_bytes() == before
+
+
+def test_a_byte_order_mark_is_read_as_nothing(seeds):
+    # Excel's "CSV UTF-8" starts the file with U+FEFF
+    for kind in ("deployment", "incident"):
+        path = definitions.definition_file(seeds, kind)
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert definitions.check(seeds) == ([], [])
+    assert [row["definition_id"] for row in rows_of(seeds, "deployment")] == ["merged-to-main", "merged-to-master"]
+    add_definition(seeds, "incident", "pagerduty", {"urgency": "high"}, "urgent")
+    assert [row["definition_id"] for row in rows_of(seeds, "incident")] == ["all-pagerduty", "urgent"]
+
+
+@pytest.mark.parametrize(("pattern", "problem"), [
+    ("main[", "unclosed '[' in 'main[' (a set needs its ']'; a literal [ is written \\[)"),
+    ("![ab", "unclosed '[' in '![ab' (a set needs its ']'; a literal [ is written \\[)"),
+    ("[ab]x[", "unclosed '[' in '[ab]x[' (a set needs its ']'; a literal [ is written \\[)"),
+    ("!", "'!' alone negates nothing (write !<pattern>)"),
+    (" ! ", "'!' alone negates nothing (write !<pattern>)"),
+])
+def test_globs_that_can_never_match_are_refused(seeds, pattern, problem):
+    with pytest.raises(DefinitionRejected) as rejected:
+        add_definition(seeds, "deployment", "merged_pr", {"branch": pattern})
+    assert rejected.value.problems == [("branch", problem)]
+    (seeds / "incident_definitions.csv").write_text(INCIDENT_HEADER + f"x,pagerduty,{pattern},,,,,,,,\n")
+    assert errors_of(seeds) == [f"incident_definitions.csv:2:3: {problem}"]
+
+
+@pytest.mark.parametrize("pattern", ["main", "release/[0-9]*", "[!a]*", "main\\[", "[[]x", "!main", "!*bot*"])
+def test_globs_that_can_match_are_kept(seeds, pattern):
+    assert add_definition(seeds, "deployment", "merged_pr", {"branch": pattern}, "b")["branch"] == pattern
+    assert definitions.check(seeds) == ([], [])
 
 
 def test_rules_come_from_definition_methods_csv(seeds):
     # make `workflow` required for workflow_run in the methods file only: validation must follow
     methods = seeds / "definition_methods.csv"
     methods.write_text(methods.read_text().replace("workflow_run,workflow,false", "workflow_run,workflow,true"))
-    with pytest.raises(definitions.DefinitionRejected) as rejected:
-        definitions.add_definition(seeds, "deployment", "workflow_run", {"branch": "main"})
+    with pytest.raises(DefinitionRejected) as rejected:
+        add_definition(seeds, "deployment", "workflow_run", {"branch": "main"})
     assert rejected.value.problems == [("workflow", "method workflow_run requires filter 'workflow'")]
 
 
@@ -72,9 +160,9 @@ def test_add_appends_one_row_with_a_readable_unique_id(seeds):
     path = seeds / "deployment_definitions.csv"
     files = sorted(p.name for p in seeds.iterdir())
     reader = path.open()  # a reader that opened the file before the edit, like a running `dbt seed`
-    first = definitions.add_definition(seeds, "deployment", "workflow_run",
+    first = add_definition(seeds, "deployment", "workflow_run",
                                        {"repository": "acme/*", "workflow": "deploy*", "branch": "main"})
-    second = definitions.add_definition(seeds, "deployment", "workflow_run",
+    second = add_definition(seeds, "deployment", "workflow_run",
                                         {"repository": "acme/*", "workflow": "deploy*", "branch": "main"})
     assert (first["definition_id"], second["definition_id"]) == ("workflow_run-acme-main-deploy",
                                                                  "workflow_run-acme-main-deploy-2")
@@ -88,7 +176,7 @@ def test_add_appends_one_row_with_a_readable_unique_id(seeds):
                                                 "merged-to-master,merged_pr,,master,,,,,,,,,,,,,,\n"
     reader.close()
     assert sorted(p.name for p in seeds.iterdir()) == files  # no temp or lock file left behind
-    assert definitions.check(seeds) == []
+    assert definitions.check(seeds) == ([], [])
 
 
 def test_a_failed_write_leaves_the_seed_untouched(seeds, monkeypatch):
@@ -99,27 +187,26 @@ def test_a_failed_write_leaves_the_seed_untouched(seeds, monkeypatch):
     def crash(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(definitions.os, "replace", crash)
+    monkeypatch.setattr(definition_edits.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        definitions.add_definition(seeds, "deployment", "merged_pr", {"branch": "release/*"})
+        add_definition(seeds, "deployment", "merged_pr", {"branch": "release/*"})
     assert path.read_bytes() == before
     assert sorted(p.name for p in seeds.iterdir()) == files
 
 
 def test_glob_values_with_quotes_and_commas_survive_the_csv(seeds):
-    definitions.add_definition(seeds, "deployment", "merged_pr",
+    add_definition(seeds, "deployment", "merged_pr",
                                {"branch": "main", "title": "it's, \"quoted\""}, "quoted")
-    _, rows = definitions.read_definitions(seeds, "deployment")
-    assert rows[-1]["title"] == "it's, \"quoted\""
+    assert rows_of(seeds, "deployment")[-1]["title"] == "it's, \"quoted\""
 
 
 def test_remove_deletes_only_that_row(seeds):
-    assert definitions.remove_definition(seeds, "merged-to-master") == "deployment"
-    assert definitions.remove_definition(seeds, "all-pagerduty") == "incident"
-    assert [row["definition_id"] for row in definitions.read_definitions(seeds, "deployment")[1]] == ["merged-to-main"]
-    assert definitions.read_definitions(seeds, "incident")[1] == []
+    assert remove_definition(seeds, "merged-to-master") == "deployment"
+    assert remove_definition(seeds, "all-pagerduty") == "incident"
+    assert [row["definition_id"] for row in rows_of(seeds, "deployment")] == ["merged-to-main"]
+    assert rows_of(seeds, "incident") == []
     with pytest.raises(KeyError):
-        definitions.remove_definition(seeds, "merged-to-master")
+        remove_definition(seeds, "merged-to-master")
 
 
 def test_two_concurrent_writers_keep_every_row(seeds, tmp_path):
@@ -127,20 +214,19 @@ def test_two_concurrent_writers_keep_every_row(seeds, tmp_path):
     writer = textwrap.dedent("""\
         import sys, time
         from pathlib import Path
-        from dora.core import definitions
+        from dora.core.definition_edits import add_definition
         print("ready", flush=True)
         while not Path(sys.argv[3]).exists():  # both writers start together, to overlap as much as possible
             time.sleep(0.001)
         for n in range(30):
-            definitions.add_definition(Path(sys.argv[1]), "deployment", "merged_pr",
-                                       {"branch": "main"}, f"{sys.argv[2]}-{n}")
+            add_definition(Path(sys.argv[1]), "deployment", "merged_pr", {"branch": "main"}, f"{sys.argv[2]}-{n}")
         """)
     processes = [subprocess.Popen([sys.executable, "-c", writer, str(seeds), name, str(start)],
                                   stdout=subprocess.PIPE, text=True) for name in ("a", "b")]
     assert [process.stdout.readline() for process in processes] == ["ready\n", "ready\n"]
     start.touch()
     assert [process.wait(timeout=120) for process in processes] == [0, 0]
-    ids = [row["definition_id"] for row in definitions.read_definitions(seeds, "deployment")[1]]
+    ids = [row["definition_id"] for row in rows_of(seeds, "deployment")]
     # 2 shipped rows + 30 from each writer
     assert sorted(ids) == sorted(["merged-to-main", "merged-to-master"]
                                  + [f"{name}-{n}" for name in "ab" for n in range(30)])
@@ -173,13 +259,13 @@ PREVIEW_CASES = [
 @pytest.mark.parametrize(("kind", "row", "matched", "candidates"), PREVIEW_CASES)
 def test_preview_counts_published_candidates(seeds, published, kind, row, matched, candidates):
     catalog = definitions.load_catalog(seeds)
-    assert definitions.preview(published, kind, row, catalog) == definitions.Preview(matched, candidates)
+    assert preview(published, kind, row, catalog) == Preview(matched, candidates)
     # the published file is intact afterwards (the drop-table pattern did nothing)
-    assert definitions.preview(published, "deployment", {"method": "merged_pr"}, catalog).candidates == 4
+    assert preview(published, "deployment", {"method": "merged_pr"}, catalog).candidates == 4
 
 
 def test_preview_without_a_published_file_or_history(seeds, home):
     catalog = definitions.load_catalog(seeds)
-    assert definitions.preview(home.published, "incident", {"method": "pagerduty"}, catalog) is None
+    assert preview(home.published, "incident", {"method": "pagerduty"}, catalog) is None
     duckdb.connect(str(home.published)).close()  # published, but no history schema yet
-    assert definitions.preview(home.published, "incident", {"method": "pagerduty"}, catalog) is None
+    assert preview(home.published, "incident", {"method": "pagerduty"}, catalog) is None

@@ -317,7 +317,8 @@ SUMMARY = """
            time_to_restore_median_hours, deployment_frequency_level, lead_time_level,
            change_failure_rate_level, time_to_restore_level, overall_level
     from marts.dora_summary
-    where scope = 'org' or (scope = 'service' and window_days = 30) order by scope, scope_name, window_days"""
+    where window_offset = 0 and (scope = 'org' or (scope = 'service' and window_days = 30))
+    order by scope, scope_name, window_days"""
 WINDOW_END = (TODAY + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")  # DORA_WINDOW_END (org fixture)
 
 

@@ -1,10 +1,11 @@
-{#- How one filter cell of a definition matches one record value. The single place of these rules
-    (dora/definitions.py implements the same for `dora define`'s preview; keep them equal):
+{#- How one filter cell of a definition matches one record value. dora define's preview evaluates
+    the same rules in Python (dora/core/definition_preview.py); tests/test_definitions_in_dbt.py runs
+    both on one table of cases and compares the preview's counts with what a build matches:
     - the cell is a DuckDB GLOB pattern matched against the whole value: `*` any characters,
       `?` one character, `[abc]` one of a set; case-sensitive;
     - a leading `!` negates the pattern;
     - an empty cell matches anything (the method's default from definition_methods.csv is applied
-      before, in match_definitions);
+      before, in durable_history.sql);
     - a missing (null) record value is matched as the empty string. -#}
 {% macro filter_matches(value, pattern) -%}
     (case

@@ -16,6 +16,7 @@
         scope_windows.scope,
         scope_windows.scope_name,
         scope_windows.window_days,
+        scope_windows.window_offset,
         facts.* exclude (scope, scope_name)
     from scope_windows
     left join ({{ scoped(relation) }}) as facts

@@ -16,12 +16,13 @@ HEADLINE_COLUMNS = (
 
 
 def org_headline(published: Path, window_days: int = 30) -> dict[str, float | str | None]:
-    """The org row of marts.dora_summary for the window; every value None when there is none."""
+    """The org row of marts.dora_summary for the window ending now (window_offset 0); every value
+    None when there is none."""
     con = duckdb.connect(str(published), read_only=True)
     try:
         rows = con.execute(
             f"select {', '.join(HEADLINE_COLUMNS)} from marts.dora_summary "
-            "where scope = 'org' and window_days = ?",
+            "where scope = 'org' and window_days = ? and window_offset = 0",
             [window_days],
         ).fetchall()
     finally:

@@ -1,8 +1,9 @@
 """Everything the dashboard shows, read from the published marts into one JSON-ready dict.
 
-The page itself only formats and draws: every number is decided here, from the marts, so the
-browser never computes a metric. Missing tables read as empty, so a new install renders "no data
-yet" instead of failing.
+Every number is dbt's: the tiles, their previous-window values and the lead-time stages are rows
+and columns of marts.dora_summary (current window: window_offset 0, the one before: 1), the trends
+are marts.dora_weekly. This module only selects and reshapes them, and the page only formats and
+draws. Missing tables read as empty, so a new install renders "no data yet" instead of failing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dora.dashboard.definitions import DEFAULT_BENCHMARK_YEAR, read_benchmarks, read_definitions
+from dora.dashboard.definitions import read_benchmarks, read_definitions
 
 WINDOW_DAYS = 30
 TREND_WEEKS = 26
@@ -24,6 +25,13 @@ SUMMARY_VALUE_COLUMNS = {
     "lead_time": "lead_time_median_hours",
     "change_failure_rate": "change_failure_rate",
     "time_to_restore": "time_to_restore_median_hours",
+}
+LEAD_TIME_PART_COLUMNS = {
+    "changes": "changes",
+    "lead_time": "lead_time_median_hours",
+    "coding": "coding_median_hours",
+    "review": "review_median_hours",
+    "deploy_wait": "deploy_wait_median_hours",
 }
 WEEKLY_COLUMNS = (
     "deployments",
@@ -37,26 +45,6 @@ WEEKLY_COLUMNS = (
     "time_to_restore_median_hours",
 )
 ORG = ("org", "")
-
-# One row per scope from rows carrying (team, service, ...): org, each team, each service.
-_BY_SCOPE = """
-select case when grouping(team) = 0 then 'team' when grouping(service) = 0 then 'service' else 'org' end,
-       case when grouping(team) = 0 then team when grouping(service) = 0 then service else '' end,
-       {aggregates}
-from ({rows})
-group by grouping sets ((), (team), (service))
-"""
-_DEPLOYMENTS = "select service, team, is_failed from marts.deployments where deployed_at >= ? and deployed_at < ?"
-# A change belongs to the team of the deployment that shipped it (changes carry no team).
-_CHANGES = """
-select c.service, d.team, c.lead_time_hours, c.coding_hours, c.review_hours, c.deploy_wait_hours
-from marts.changes c left join marts.deployments d on d.deployment_id = c.deployment_id
-where c.deployed_at >= ? and c.deployed_at < ? and c.lead_time_hours is not null
-"""
-_RESOLVED_INCIDENTS = """
-select service, team, time_to_restore_hours from marts.incidents
-where created_at >= ? and created_at < ? and resolved_at is not null
-"""
 
 
 def collect(published_db: Path, definitions_dir: Path, now: dt.datetime) -> dict:
@@ -95,79 +83,70 @@ class _Reader:
         names = [d[0] for d in cursor.description]
         return [{n: _json_value(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
 
-    def has(self, *tables: str) -> bool:
-        return all(t in self.tables for t in tables)
-
     def collect(self, definitions_dir: Path, now: dt.datetime) -> dict:
         summary = self.rows(
             "marts.dora_summary",
             "select * from marts.dora_summary where window_days = ?",
             (WINDOW_DAYS,),
         )
-        summary_by_scope = {_scope_key(r): r for r in summary}
-        window_end = summary_by_scope.get(ORG, {}).get("window_end")
+        current = {_scope_key(r): r for r in summary if r["window_offset"] == 0}
+        previous = {_scope_key(r): r for r in summary if r["window_offset"] == 1}
+        org = current.get(ORG, {})
         definitions = read_definitions(definitions_dir)
+        definitions["matched_in_window"] = self.matched_in_window()
         teams_of_service = self.teams_of_service(definitions["services"])
         weekly = self.weekly()
 
-        scope_keys = {ORG} | set(summary_by_scope) | set(weekly)
+        scope_keys = {ORG} | set(current) | set(weekly)
         scope_keys |= {("team", t) for t in teams_of_service.values()}
         scope_keys |= {("service", s) for s in teams_of_service}
-        current, previous = {}, {}
-        if window_end is not None:
-            end = _as_datetime(window_end)
-            current = self.window_values(end - dt.timedelta(days=WINDOW_DAYS), end)
-            if self.history_reaches(end - dt.timedelta(days=WINDOW_DAYS)):
-                previous = self.window_values(
-                    end - dt.timedelta(days=2 * WINDOW_DAYS), end - dt.timedelta(days=WINDOW_DAYS)
-                )
-            definitions["matched_in_window"] = self.matched_in_window(
-                end - dt.timedelta(days=WINDOW_DAYS), end
-            )
-
         scopes = {}
         for key in sorted(scope_keys, key=_scope_order):
             scope, name = key
-            row = summary_by_scope.get(key, {})
+            row = current.get(key, {})
             scopes[f"{scope}:{name}"] = {
                 "scope": scope,
                 "name": name,
                 "team": teams_of_service.get(name) if scope == "service" else None,
                 "tiles": {
                     metric: {
-                        "value": row.get(SUMMARY_VALUE_COLUMNS[metric]),
+                        "value": row.get(column),
                         "level": row.get(f"{metric}_level"),
-                        "previous": _previous(previous, key, metric),
+                        "previous": previous.get(key, {}).get(column),
                     }
-                    for metric in METRICS
+                    for metric, column in SUMMARY_VALUE_COLUMNS.items()
                 },
                 "overall_level": row.get("overall_level"),
-                "lead_time_parts": current.get(key, {}).get("lead_time_parts"),
+                "lead_time_parts": (
+                    {part: row[column] for part, column in LEAD_TIME_PART_COLUMNS.items()}
+                    if row.get("changes")
+                    else None
+                ),
                 "weekly": weekly.get(key, []),
             }
         return {
             "generated_at": now.isoformat(timespec="seconds"),
             "window_days": WINDOW_DAYS,
-            "window_end": window_end,
+            "window_start": org.get("window_start"),
+            "window_end": org.get("window_end"),
             "scopes": scopes,
-            "benchmarks": read_benchmarks(
-                definitions_dir, summary_by_scope.get(ORG, {}).get("benchmark_year") or DEFAULT_BENCHMARK_YEAR
-            ),
+            "benchmarks": read_benchmarks(definitions_dir, org.get("benchmark_year")),
             "definitions": definitions,
             "freshness": self.freshness(),
         }
 
     def teams_of_service(self, services_seed: list[dict]) -> dict[str, str]:
-        """Which team owns each service: what the marts recorded, overridden by the services seed."""
+        """Which team owns each service: what the marts recorded; a service no record names yet
+        (a quiet service) takes its team from the services seed."""
         teams = {}
+        for r in services_seed:
+            if r.get("service") and r.get("team"):
+                teams.setdefault(r["service"], r["team"])
         for table in ("marts.deployments", "marts.incidents"):
             for r in self.rows(
                 table,
                 f"select distinct service, team from {table} where service is not null and team is not null",
             ):
-                teams[r["service"]] = r["team"]
-        for r in services_seed:
-            if r.get("service") and r.get("team"):
                 teams[r["service"]] = r["team"]
         return teams
 
@@ -189,77 +168,26 @@ class _Reader:
             )
         return by_scope
 
-    def history_reaches(self, day: dt.datetime) -> bool:
-        """Whether any deployment is older than `day`: only then is a quiet earlier window real."""
-        found = self.rows(
-            "marts.deployments", "select 1 from marts.deployments where deployed_at < ? limit 1", (day,)
-        )
-        return bool(found)
-
-    def window_values(self, start: dt.datetime, end: dt.datetime) -> dict[tuple[str, str], dict]:
-        """The four metrics per scope over [start, end), by the rules dora_summary uses."""
-        values: dict[tuple[str, str], dict] = {}
-
-        def merge(table: str, rows_sql: str, aggregates: str, unpack) -> None:
-            sql = _BY_SCOPE.format(rows=rows_sql, aggregates=aggregates)
-            if not self.has(table):
-                return
-            for scope, name, *aggregated in self.con.execute(sql, (start, end)).fetchall():
-                if scope != "org" and name is None:
-                    continue
-                values.setdefault((scope, name), {}).update(unpack(*map(_json_value, aggregated)))
-
-        merge(
-            "marts.deployments",
-            _DEPLOYMENTS,
-            "count(*), count(*) filter (where is_failed)",
-            lambda deployed, failed: {
-                "deployment_frequency": deployed / (WINDOW_DAYS / 7),
-                "change_failure_rate": failed / deployed if deployed else None,
-            },
-        )
-        if self.has("marts.changes", "marts.deployments"):
-            merge(
-                "marts.changes",
-                _CHANGES,
-                "count(*), "
-                + ", ".join(
-                    f"quantile_cont({c}, 0.5)"
-                    for c in ("lead_time_hours", "coding_hours", "review_hours", "deploy_wait_hours")
-                ),
-                lambda n, lead, coding, review, wait: {
-                    "lead_time": lead,
-                    "lead_time_parts": {
-                        "changes": n,
-                        "lead_time": lead,
-                        "coding": coding,
-                        "review": review,
-                        "deploy_wait": wait,
-                    }
-                    if n
-                    else None,
-                },
-            )
-        merge(
-            "marts.incidents",
-            _RESOLVED_INCIDENTS,
-            "quantile_cont(time_to_restore_hours, 0.5)",
-            lambda ttr: {"time_to_restore": ttr},
-        )
-        return values
-
-    def matched_in_window(self, start: dt.datetime, end: dt.datetime) -> dict[str, dict[str, int]]:
-        """How many deployments and incidents each definition matched in the window."""
+    def matched_in_window(self) -> dict[str, dict[str, int]]:
+        """How many deployments and incidents each definition matched in dora_summary's current window."""
         matched: dict[str, dict[str, int]] = {"deployment": {}, "incident": {}}
+        if "marts.dora_summary" not in self.tables:
+            return matched
         for kind, table, column in (
             ("deployment", "marts.deployments", "deployed_at"),
             ("incident", "marts.incidents", "created_at"),
         ):
             for r in self.rows(
                 table,
-                f"select definition_id, count(*) as n from {table} "
-                f"where {column} >= ? and {column} < ? group by definition_id",
-                (start, end),
+                f"""
+                select facts.definition_id, count(*) as n
+                from {table} as facts
+                inner join marts.dora_summary as org_window
+                    on org_window.scope = 'org' and org_window.window_days = ? and org_window.window_offset = 0
+                    and facts.{column} >= org_window.window_start and facts.{column} < org_window.window_end
+                group by facts.definition_id
+                """,
+                (WINDOW_DAYS,),
             ):
                 matched[kind][r["definition_id"]] = r["n"]
         return matched
@@ -274,13 +202,6 @@ class _Reader:
         return rows or None
 
 
-def _previous(previous: dict, key: tuple[str, str], metric: str) -> float | None:
-    """A scope's previous-window value; a scope quiet in a window the history covers deployed 0/week."""
-    if metric == "deployment_frequency" and previous:
-        return previous.get(key, {}).get(metric, 0.0)
-    return previous.get(key, {}).get(metric)
-
-
 def _sql_text(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -291,12 +212,6 @@ def _scope_key(row: dict) -> tuple[str, str]:
 
 def _scope_order(key: tuple[str, str]) -> tuple[int, str]:
     return ({"org": 0, "team": 1, "service": 2}.get(key[0], 3), key[1] or "")
-
-
-def _as_datetime(value: str) -> dt.datetime:
-    """A window_end (date or timestamp, as JSON text) as an aware UTC datetime."""
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def _json_value(value):

@@ -1,15 +1,16 @@
 """The definition seeds as the dashboard states them: which filters are in force, which thresholds.
 
 A reader must see what counts as a deployment or an incident; an empty filter column that has a
-default (definition_methods.csv) is shown with that default, since that is what dbt applies.
+default (definition_methods.csv) is shown with that default, since that is what dbt applies. The
+files are read through dora.core.definitions, the one reader `dora define` uses too.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-DEFAULT_BENCHMARK_YEAR = 2023
+from dora.core import definitions as files
+
 BENCHMARK_METRICS = {
     "deployments_per_week": "deployment_frequency",
     "lead_time_hours": "lead_time",
@@ -19,22 +20,24 @@ BENCHMARK_METRICS = {
 
 
 def read_definitions(definitions_dir: Path) -> dict:
-    """Deployment and incident definitions with their effective filters, and the services seed."""
-    defaults = _method_defaults(_read_csv(definitions_dir / "definition_methods.csv"))
-    return {
-        kind: [
-            _definition(row, defaults.get((kind, row.get("method", "")), {}))
-            for row in _read_csv(definitions_dir / f"{kind}_definitions.csv")
-        ]
-        for kind in ("deployment", "incident")
-    } | {"services": _read_csv(definitions_dir / "services.csv")}
+    """Deployment and incident definitions with their effective filters, and the services seed.
+
+    Before the files exist (a new install), there is nothing to show.
+    """
+    shown: dict = {kind: [] for kind in files.KINDS}
+    if (definitions_dir / files.METHODS_FILE).exists():
+        catalog = files.load_catalog(definitions_dir)
+        for kind in files.KINDS:
+            if files.definition_file(definitions_dir, kind).exists():
+                rows = files.read_definitions(definitions_dir, kind, catalog).rows
+                shown[kind] = [_definition(kind, row, catalog) for _, row in rows]
+    return shown | {"services": files.read_seed(definitions_dir / "services.csv")}
 
 
-def read_benchmarks(definitions_dir: Path, year: int = DEFAULT_BENCHMARK_YEAR) -> dict:
-    """The level thresholds of one DORA report year, per dashboard metric."""
-    rows = [
-        r for r in _read_csv(definitions_dir / "dora_benchmarks.csv") if r.get("report_year") == str(year)
-    ]
+def read_benchmarks(definitions_dir: Path, year: int | None) -> dict:
+    """The level thresholds of the DORA report year dora_summary used (its benchmark_year), per
+    dashboard metric; none before the first build."""
+    rows = [r for r in files.read_seed(definitions_dir / "dora_benchmarks.csv") if r.get("report_year") == str(year)]
     thresholds = {}
     for r in rows:
         metric = BENCHMARK_METRICS.get(r["metric"])
@@ -53,29 +56,16 @@ def read_benchmarks(definitions_dir: Path, year: int = DEFAULT_BENCHMARK_YEAR) -
     return {"report_year": year if thresholds else None, "thresholds": thresholds}
 
 
-def _definition(row: dict, defaults: dict[str, str]) -> dict:
+def _definition(kind: str, row: dict[str, str], catalog: files.Catalog) -> dict:
+    """A definition with the filters in force: its own cells, and the method's defaults of the empty ones."""
+    method = row[files.METHOD_COLUMN].strip()
+    method_filters = catalog.get((kind, method), {})
     filters = []
-    for column, value in row.items():
-        if column in ("definition_id", "method"):
+    for name, value in row.items():
+        if name in (files.ID_COLUMN, files.METHOD_COLUMN):
             continue
-        if value:
-            filters.append({"filter": column, "value": value, "default": False})
-        elif defaults.get(column):
-            filters.append({"filter": column, "value": defaults[column], "default": True})
-    return {"definition_id": row.get("definition_id", ""), "method": row.get("method", ""), "filters": filters}
-
-
-def _method_defaults(rows: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
-    defaults: dict[tuple[str, str], dict[str, str]] = {}
-    for r in rows:
-        if r.get("default_value"):
-            defaults.setdefault((r["kind"], r["method"]), {})[r["filter"]] = r["default_value"]
-    return defaults
-
-
-def _read_csv(path: Path) -> list[dict]:
-    """A seed's rows as dicts of stripped text; a missing seed reads as no rows."""
-    if not path.exists():
-        return []
-    with path.open(newline="", encoding="utf-8") as f:
-        return [{k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(f)]
+        if value.strip():
+            filters.append({"filter": name, "value": value.strip(), "default": False})
+        elif name in method_filters and method_filters[name].default:
+            filters.append({"filter": name, "value": method_filters[name].default, "default": True})
+    return {"definition_id": row[files.ID_COLUMN].strip(), "method": method, "filters": filters}

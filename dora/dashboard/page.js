@@ -376,14 +376,14 @@
     renderTable("service", key);
   }
 
-  function windowText(endIso) {
-    const end = new Date(endIso.length === 10 ? endIso + "T00:00:00Z" : endIso).getTime();
-    const first = new Date(end - DATA.window_days * 864e5).toISOString(), last = new Date(end - 1).toISOString();
-    return "Last " + DATA.window_days + " days: " + fmtDate(first) + " to " + fmtDate(last);
+  // The window is [window_start, window_end): its last day is the one before window_end.
+  function windowText(startIso, endIso) {
+    const last = new Date(new Date(endIso).getTime() - 1).toISOString();
+    return "Last " + DATA.window_days + " days: " + fmtDate(startIso) + " to " + fmtDate(last);
   }
 
   document.getElementById("subtitle").textContent = DATA.window_end
-    ? windowText(DATA.window_end) + " · page generated " + fmtDateTime(DATA.generated_at)
+    ? windowText(DATA.window_start, DATA.window_end) + " · page generated " + fmtDateTime(DATA.generated_at)
     : "No data yet: run the pipeline to fill it · page generated " + fmtDateTime(DATA.generated_at);
   document.getElementById("benchmark-year").textContent =
     DATA.benchmarks && DATA.benchmarks.report_year ? " (DORA " + DATA.benchmarks.report_year + " report)" : "";

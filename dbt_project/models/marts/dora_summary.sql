@@ -1,9 +1,13 @@
-{#- The four keys over the last 30 and 90 days, [window_end - N days, window_end), for the org,
-    each team and each service, with a DORA performance level per metric and overall (the lowest
-    of the metric levels that have a value). Thresholds: seeds/dora_benchmarks.csv for the report
-    year in var dora_benchmark_year; window_end: var window_end, default the start of today (UTC).
+{#- The four keys over 30- and 90-day windows ending at window_end, for the org, each team and each
+    service, with a DORA performance level per metric and overall (the lowest of the metric levels
+    that have a value). Thresholds: seeds/dora_benchmarks.csv for the report year in var
+    dora_benchmark_year; window_end: var window_end, default the start of today (UTC).
+    - window_offset 0 is [window_end - N days, window_end); window_offset 1 the N days before it,
+      present once the history has begun (a deployment or incident before that window's end), so
+      a report compares with an earlier window only when it is a real one;
     - deployments_per_week = deployments in the window / (window_days / 7)
-    - lead_time_median_hours = median lead time of the changes deployed in the window
+    - lead_time_median_hours = median lead time of the changes deployed in the window; coding,
+      review and deploy wait: the median of each stage over the same changes
     - change_failure_rate = failed deployments / deployments in the window
     - time_to_restore_median_hours = median time to restore of the resolved incidents created in the window -#}
 with
@@ -27,28 +31,38 @@ benchmarks as (
 
 windows as (
     select
-        window_days,
-        window_end,
-        window_end - to_days(window_days) as window_start
+        days.window_days,
+        offsets.window_offset,
+        report.report_end - (days.window_days * (offsets.window_offset + 1)) * interval '1 day' as window_start,
+        report.report_end - (days.window_days * offsets.window_offset) * interval '1 day' as window_end
     from (
         select
             {%- if var('window_end') %}
-            cast('{{ var('window_end') }}' as timestamp) as window_end
+            cast('{{ var('window_end') }}' as timestamp) as report_end
             {%- else %}
-            cast(date_trunc('day', timezone('UTC', now())) as timestamp) as window_end
+            cast(date_trunc('day', timezone('UTC', now())) as timestamp) as report_end
             {%- endif %}
-    )
-    cross join (values (30), (90)) as days(window_days)
+    ) as report
+    cross join (values (30), (90)) as days (window_days)
+    cross join (values (0), (1)) as offsets (window_offset)
+),
+
+reached_windows as (
+    -- the current window always; an earlier one once a deployment or incident precedes its end
+    select * from windows
+    where window_offset = 0
+        or window_end > (select min(deployed_at) from deployments)
+        or window_end > (select min(created_at) from incidents)
 ),
 
 scopes as (
-    select distinct scope, scope_name from ({{ scoped('deployments') }})
+    select distinct scope, scope_name from ({{ scoped('deployments') }}) as scoped_deployments
     union
-    select distinct scope, scope_name from ({{ scoped('incidents') }})
+    select distinct scope, scope_name from ({{ scoped('incidents') }}) as scoped_incidents
 ),
 
 scope_windows as (
-    select * from scopes cross join windows
+    select * from scopes cross join reached_windows
 ),
 
 windowed_deployments as (
@@ -65,29 +79,32 @@ windowed_incidents as (
 
 deployment_frequency as (
     select
-        scope, scope_name, window_days,
+        scope, scope_name, window_days, window_offset,
         count(deployment_id) as deployments,
         count(deployment_id) filter (where is_failed) as failed_deployments
     from windowed_deployments
-    group by scope, scope_name, window_days
+    group by scope, scope_name, window_days, window_offset
 ),
 
 lead_time as (
     select
-        scope, scope_name, window_days,
+        scope, scope_name, window_days, window_offset,
         count(change_id) as changes,
-        quantile_cont(lead_time_hours, 0.5) as lead_time_median_hours
+        quantile_cont(lead_time_hours, 0.5) as lead_time_median_hours,
+        quantile_cont(coding_hours, 0.5) as coding_median_hours,
+        quantile_cont(review_hours, 0.5) as review_median_hours,
+        quantile_cont(deploy_wait_hours, 0.5) as deploy_wait_median_hours
     from windowed_changes
-    group by scope, scope_name, window_days
+    group by scope, scope_name, window_days, window_offset
 ),
 
 time_to_restore as (
     select
-        scope, scope_name, window_days,
+        scope, scope_name, window_days, window_offset,
         count(incident_id) as incidents,
         quantile_cont(time_to_restore_hours, 0.5) as time_to_restore_median_hours
     from windowed_incidents
-    group by scope, scope_name, window_days
+    group by scope, scope_name, window_days, window_offset
 ),
 
 metrics as (
@@ -95,19 +112,24 @@ metrics as (
         scope_windows.scope,
         scope_windows.scope_name,
         scope_windows.window_days,
+        scope_windows.window_offset,
+        scope_windows.window_start,
         scope_windows.window_end,
         deployment_frequency.deployments,
         deployment_frequency.deployments / (scope_windows.window_days / 7.0) as deployments_per_week,
         lead_time.changes,
         lead_time.lead_time_median_hours,
+        lead_time.coding_median_hours,
+        lead_time.review_median_hours,
+        lead_time.deploy_wait_median_hours,
         deployment_frequency.failed_deployments,
         deployment_frequency.failed_deployments / nullif(deployment_frequency.deployments, 0) as change_failure_rate,
         time_to_restore.incidents,
         time_to_restore.time_to_restore_median_hours
     from scope_windows
-    inner join deployment_frequency using (scope, scope_name, window_days)
-    inner join lead_time using (scope, scope_name, window_days)
-    inner join time_to_restore using (scope, scope_name, window_days)
+    inner join deployment_frequency using (scope, scope_name, window_days, window_offset)
+    inner join lead_time using (scope, scope_name, window_days, window_offset)
+    inner join time_to_restore using (scope, scope_name, window_days, window_offset)
 ),
 
 final as (
