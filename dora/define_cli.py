@@ -8,6 +8,11 @@ from dora.core import definitions
 from dora.core.home import Home, definitions_dir
 
 
+def _option(column: str) -> str:
+    """The command-line option of a column: dashes, as every other option (`--issue-type`)."""
+    return "--" + {definitions.ID_COLUMN: "id"}.get(column, column).replace("_", "-")
+
+
 class _FilterOptionsCommand(click.Command):
     """A command whose `--<filter>` options are the filter columns of the definition file, read at run time.
 
@@ -21,7 +26,7 @@ class _FilterOptionsCommand(click.Command):
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         header, _ = definitions.read_definitions(definitions_dir(), self.kind)
-        filter_options = [click.Option([f"--{column}"], default="", metavar="GLOB",
+        filter_options = [click.Option([_option(column), column], default="", metavar="GLOB",
                                        help=f"pattern for {column} (`!` negates, empty = any)")
                           for column in header if column not in (definitions.ID_COLUMN, definitions.METHOD_COLUMN)]
         help_option = self.get_help_option(ctx)
@@ -34,15 +39,12 @@ def _describe(row: dict[str, str]) -> str:
     return f"{row[definitions.ID_COLUMN]}: method={row[definitions.METHOD_COLUMN]}" + (f", {filters}" if filters else "")
 
 
-_OPTION_OF = {definitions.ID_COLUMN: "id"}
-
-
 def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, str]) -> None:
     directory = definitions_dir()
     try:
         row = definitions.add_definition(directory, kind, method, filters, definition_id)
     except definitions.DefinitionRejected as rejected:
-        raise click.ClickException("\n".join(f"--{_OPTION_OF.get(column, column)}: {message}"
+        raise click.ClickException("\n".join(f"{_option(column)}: {message}"
                                               for column, message in rejected.problems)) from None
     catalog = definitions.load_catalog(directory)
     click.echo(f"added {kind} definition {_describe(row)}")

@@ -133,10 +133,13 @@ def status() -> None:
 
 
 @click.command()
-def ui() -> None:
+@click.option("--host", default="127.0.0.1", show_default=True, help="address the UI listens on")
+@click.option("--port", default=3000, show_default=True, type=int, help="port the UI listens on")
+def ui(host: str, port: int) -> None:
     """Start Dagster's UI and daemon for this project (`dagster dev`)."""
     home = Home.from_env()
     use_dagster_home(home)
     # Dagster's code server runs in the project directory; dlt must still find .dlt/ where the user is.
     os.environ.setdefault("DLT_PROJECT_DIR", os.getcwd())
-    sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")], cwd=PROJECT_ROOT))
+    sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+                              "--host", host, "--port", str(port)], cwd=PROJECT_ROOT))

@@ -69,6 +69,14 @@ def test_options_follow_the_definition_file(seeds):
     assert run("incident", "--method", "pagerduty", "--workflow", "x").exit_code == 2  # no such option
 
 
+def test_filter_options_are_spelled_with_dashes(seeds):
+    result = run("deployment", "--method", "jira_issue", "--project", "OPS", "--issue-type", "Release", "--id", "ops")
+    assert result.exit_code == 0, result.output
+    assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
+        "ops,jira_issue,,,,,,,,,,,,,OPS,Release,,"
+    assert run("deployment", "--method", "jira_issue", "--issue_type", "Release").exit_code == 2  # no such option
+
+
 def test_list_remove_and_check(seeds):
     assert run("list").stdout.splitlines() == [
         f"deployment definitions ({seeds / 'deployment_definitions.csv'}):",
