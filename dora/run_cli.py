@@ -39,11 +39,13 @@ def run_pipeline(home: Home) -> None:
     from dagster import DagsterInstance
 
     from dlt_sources.settings import REQUIRED, missing_settings
+    from dora.core.landing import has_records
     from dora.core.warehouse_lock import run_lock
 
     missing = {source: missing_settings(source) for source in REQUIRED}
-    if all(missing.values()):
+    if all(missing.values()) and not has_records(home.landing):
         lines = [f"  {source}: set {' and '.join(keys)}" for source, keys in missing.items()]
+        lines.append("  custom API: record a deployment or an incident (dora record, dora serve)")
         raise click.ClickException("No source is configured. Set at least one of:\n" + "\n".join(lines))
     for source, keys in missing.items():
         if keys:

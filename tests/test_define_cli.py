@@ -82,8 +82,10 @@ def test_list_remove_and_check(seeds):
         f"deployment definitions ({seeds / 'deployment_definitions.csv'}):",
         "  merged-to-main: method=merged_pr, branch='main'",
         "  merged-to-master: method=merged_pr, branch='master'",
+        "  custom-api-deployments: method=custom",
         f"incident definitions ({seeds / 'incident_definitions.csv'}):",
         "  all-pagerduty: method=pagerduty",
+        "  custom-api-incidents: method=custom",
     ]
     assert run("remove", "merged-to-master").stdout == "removed deployment definition merged-to-master\n"
     missing = run("remove", "merged-to-master")
@@ -94,5 +96,5 @@ def test_list_remove_and_check(seeds):
         handle.write("paging,pagerduty,,,,,,,,,\n,custom,,,,,,,,,\n")
     failed = run("check")
     assert failed.exit_code == 1
-    # line 3 is the new `paging` row, line 4 the one without an id; both fine otherwise
-    assert failed.stderr == f"{seeds / 'incident_definitions.csv'}:4:1: empty definition_id\n"
+    # line 4 is the new `paging` row, line 5 the one without an id; both fine otherwise
+    assert failed.stderr == f"{seeds / 'incident_definitions.csv'}:5:1: empty definition_id\n"

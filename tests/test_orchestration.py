@@ -196,6 +196,7 @@ def test_dora_run_with_nothing_configured_names_the_keys_to_set(tmp_path, monkey
     assert "No source is configured" in result.output
     for env in ["SOURCES__GITHUB__ACCESS_TOKEN", "SOURCES__GITHUB__OWNER", "SOURCES__GITHUB__REPOSITORIES", "SOURCES__PAGERDUTY__API_KEY"]:
         assert env in result.output
+    assert "custom API: record a deployment or an incident (dora record, dora serve)" in result.output
 
 
 @pytest.mark.slow

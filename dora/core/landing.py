@@ -22,6 +22,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,6 +168,16 @@ def read_lines(path: Path, offset: int = 0) -> Iterator[tuple[dict, int]]:
                 yield json.loads(line), offset
             except json.JSONDecodeError as error:
                 raise ValueError(f"{path}: corrupt line ending at byte {offset}: {error}") from None
+
+
+def has_records(directory: Path) -> bool:
+    """Whether a record was ever landed in `directory`: the custom source then counts as configured
+    (the landing files are append-only, so this stays true once it is)."""
+    for kind in KINDS.values():
+        with closing(read_lines(directory / kind.path_name)) as lines:
+            if next(lines, None) is not None:
+                return True
+    return False
 
 
 def _content(record: dict) -> str:
