@@ -24,10 +24,13 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 MAX_TEXT = 1000
+# How far ahead of the receiving clock a time may be: the sender's clock may run ahead, a time
+# further out is a typo (2999 for 2026). dbt's dated_after_load (macros/time.sql) allows the same.
+MAX_AHEAD = timedelta(days=1)
 # Far above the longest possible line (a dozen fields of MAX_TEXT characters, JSON-escaped).
 MAX_LINE = 1 << 20
 
@@ -125,8 +128,9 @@ INCIDENTS = RecordKind("incidents", (
 KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS)}
 
 
-def validate(kind: RecordKind, payload: object) -> dict[str, str | None]:
-    """The normalized record (every field, None when absent, `id` always set) or RecordInvalid."""
+def validate(kind: RecordKind, payload: object, now: datetime | None = None) -> dict[str, str | None]:
+    """The normalized record (every field, None when absent, `id` always set) or RecordInvalid;
+    `now` (default: the clock) is what a time may be at most MAX_AHEAD after."""
     if not isinstance(payload, dict):
         raise RecordInvalid("body", "must be a JSON object")
     known = {field.name for field in kind.fields}
@@ -142,6 +146,11 @@ def validate(kind: RecordKind, payload: object) -> dict[str, str | None]:
             record[field.name] = None
         else:
             record[field.name] = field.parse(field.name, value)
+    latest = (now or datetime.now(timezone.utc)) + MAX_AHEAD
+    for field in kind.fields:
+        if field.parse is _timestamp and record[field.name] and datetime.fromisoformat(record[field.name]) > latest:
+            raise RecordInvalid(field.name, f"more than a day in the future: {record[field.name]!r} "
+                                            f"(the time here is {latest - MAX_AHEAD:%Y-%m-%dT%H:%M:%SZ})")
     if kind is INCIDENTS:
         if record["deployment_id"] and record["commit_sha"]:
             raise RecordInvalid("deployment_id", "give deployment_id or commit_sha, not both")
