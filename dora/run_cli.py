@@ -71,10 +71,16 @@ def run_pipeline(home: Home) -> None:
                 raise_on_error=False,
                 run_config={"loggers": {"step_progress": {}}},
             )
+            # The whole error of each failed step, causes included: an extraction that fails
+            # leaves nothing else in the log (dbt does not run).
+            for event in result.all_events:
+                if event.is_step_failure:
+                    log.write(f"\n=== step {event.step_key} failed ===\n{event.step_failure_data.error.to_string()}")
     if not result.success:
         raise click.ClickException(
             f"The run failed (run id {result.run_id}); the steps above say where, and {home.run_log} "
-            "has dbt's log. Nothing already stored was lost; fix the cause and run again."
+            "has each failed step's whole error (after dbt's log, when dbt ran). Nothing already stored "
+            "was lost; fix the cause and run again."
         )
 
 

@@ -55,7 +55,8 @@ class Home:
 
     @property
     def run_log(self) -> Path:
-        """dbt's log of the last `dora run` (the terminal shows one line per step)."""
+        """The log of the last `dora run`: dbt's output, then each failed step's whole error (the
+        terminal shows one line per step)."""
         return self.root / "last-run.log"
 
     @property
