@@ -37,7 +37,8 @@ class Home:
 
     @property
     def published(self) -> Path:
-        """The read-only copy of the marts that BI tools open."""
+        """The read-only copy of the marts that BI tools open: a link to the latest publish
+        (dora.core.publish)."""
         return self.root / "published" / "dora.duckdb"
 
     @property
