@@ -373,6 +373,27 @@ def test_records_dated_more_than_a_day_after_their_load_are_quarantined(scenario
         ("2024-01-29", 5)]
 
 
+def test_the_attribution_window_and_the_benchmark_year_follow_their_vars(scenario, tmp_path):
+    project = scenario.clone(tmp_path / "vars")
+    result = project.dbt("run", "--select", "int_incidents_attributed+", "--vars",
+                         "{window_end: '2024-02-01', incident_attribution_window_hours: 218, dora_benchmark_year: 2021}")
+    assert result.success, result.text
+    # PI3 (api, Jan 25 12:00) is 218 h after release 401 (Jan 16 10:00): at most the window now.
+    assert query(project, "select deployment_id, attribution from marts.incidents where incident_id = 'pagerduty:PI3'") == [
+        ("release:401", "window")]
+    assert query(project, "select incident_count from marts.deployments where deployment_id = 'release:401'") == [(2,)]
+    # 2021 thresholds (dora_benchmarks.csv): deploys/week >= 0.25 high; lead <= 168 h high (not
+    # elite: > 1 h); CFR above 0.30 low, at most 0.30 high; restore <= 24 h high. Values as in
+    # test_dora_summary_levels_for_a_fixed_window_end (401 was failed already: same CFR).
+    assert query(project, """
+        select scope_name, window_days, deployment_frequency_level, lead_time_level, change_failure_rate_level,
+               time_to_restore_level, overall_level, benchmark_year
+        from marts.dora_summary where scope_name in ('org', 'acme/web') and window_days = 30 order by 1""") == [
+        ("acme/web", 30, "high", "high", "high", "high", "high", 2021),  # 0.93/week, 14 h, 0.25, 4 h
+        ("org", 30, "high", "high", "low", "high", "low", 2021),  # 2.33/week, 6 h, 0.5, 3 h
+    ]
+
+
 def test_dbt_unit_tests_pass(scenario):
     result = scenario.dbt("test", "--select", "test_type:unit", *BUILD[-2:])
     assert result.success, result.text
