@@ -27,6 +27,8 @@ from dora.core.home import Home
 from dora.core.warehouse_config import warehouse_config
 
 PUBLISHED_SCHEMAS = ("marts", "history")
+# A version's directory: v<UTC time to the microsecond>, e.g. v20261120T100000123456Z.
+VERSION_FORMAT, VERSION_GLOB = "v%Y%m%dT%H%M%S%fZ", "v" + "[0-9]" * 8 + "T" + "[0-9]" * 12 + "Z"
 
 
 def publish(home: Home) -> dict[str, int]:
@@ -40,7 +42,7 @@ def publish(home: Home) -> dict[str, int]:
     # the lock makes any found now stale.
     for stale in target.parent.glob(f".{target.name}.*"):
         stale.unlink()
-    version = target.parent / f"v{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+    version = target.parent / datetime.now(timezone.utc).strftime(VERSION_FORMAT)
     version.mkdir()
     staging = version / target.name
     counts: dict[str, int] = {}
@@ -71,8 +73,8 @@ def publish(home: Home) -> dict[str, int]:
     os.symlink(Path(version.name) / target.name, link)
     os.replace(link, target)
     _fsync(target.parent)
-    for old in target.parent.glob("v*"):
-        if old.is_dir() and old not in (version, previous):
+    for old in target.parent.glob(VERSION_GLOB):
+        if old not in (version, previous):
             shutil.rmtree(old)
     return counts
 
