@@ -54,18 +54,23 @@ def definitions_dir_copy(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def loaded_definitions(tmp_path_factory, definitions_dir_copy):
-    """Definitions of an empty install where nothing is configured, with its own definition
-    files, a 15-minute schedule and a 5-hour freshness window (read when the definitions are built)."""
+    """Definitions of an empty install with its own definition files, a 15-minute schedule and a
+    5-hour freshness window (read when the definitions are built; the settings end with the build)."""
     with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith("SOURCES__"):
-                mp.delenv(name)
-        mp.chdir(tmp_path_factory.mktemp("cwd"))  # no .dlt/ configuration here
         mp.setenv("DORA_HOME", str(tmp_path_factory.mktemp("empty_home")))
         mp.setenv("DORA_DEFINITIONS_DIR", str(definitions_dir_copy))
         mp.setenv("DORA_SCHEDULE", "*/15 * * * *")
         mp.setenv("DORA_FRESHNESS_HOURS", "5")
-        yield build_definitions(Home.from_env())
+        return build_definitions(Home.from_env())
+
+
+@pytest.fixture
+def nothing_configured(tmp_path, monkeypatch):
+    """No source setting in the environment, and no .dlt/ configuration in the directory."""
+    for name in list(os.environ):
+        if name.startswith("SOURCES__"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 def test_every_asset_is_present_grouped_and_joined(loaded_definitions):
@@ -113,7 +118,8 @@ def test_raw_tables_are_stale_after_dora_freshness_hours(loaded_definitions, hom
     assert policy == timedelta(hours=2)  # two missed hourly runs by default
 
 
-def test_a_schedule_tick_refreshes_everything_but_the_unconfigured_sources(loaded_definitions, monkeypatch):
+def test_a_schedule_tick_refreshes_everything_but_the_unconfigured_sources(loaded_definitions, nothing_configured,
+                                                                          monkeypatch):
     schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
 
     def tick() -> set[str]:
@@ -248,11 +254,8 @@ def test_a_second_run_exits_at_once_while_one_is_in_progress(simulated_install):
     assert "Another run is in progress" in result.output
 
 
-def test_dora_run_with_nothing_configured_names_the_keys_to_set(tmp_path, monkeypatch):
+def test_dora_run_with_nothing_configured_names_the_keys_to_set(tmp_path, monkeypatch, nothing_configured):
     monkeypatch.setenv("DORA_HOME", str(tmp_path))
-    for name in ["SOURCES__GITHUB__ACCESS_TOKEN", "SOURCES__GITHUB__OWNER", "SOURCES__GITHUB__REPOSITORIES", "SOURCES__PAGERDUTY__API_KEY"]:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no .dlt/ config here
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "No source is configured" in result.output
