@@ -12,19 +12,24 @@ request_max_retry_delay). This module adds only what those APIs do not know:
 - GitHub's secondary-limit 403 with Retry-After is retried like a 429;
 - a 200 answer that is not valid JSON (a truncated body) is retried;
 - GraphQL answers 200 with an `errors` list: retried when transient, else a clear error;
-- a rejected credential (401) fails fast naming the setting to fix, never the secret.
+- a rejected credential (401) fails fast naming the setting to fix, never the secret;
+- a server that cannot be reached (after dlt's retries) fails naming its host and the setting
+  that points at it (`base_url`), not with requests' raw ConnectionError.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
+from urllib.parse import urlsplit
 
 from dlt.sources.helpers.requests import Client, Response
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+from requests import ConnectionError as Unreachable
 from requests import HTTPError
 from requests.auth import AuthBase
 
@@ -54,7 +59,12 @@ class Service:
 
     @property
     def credential_env(self) -> str:
-        return self.credential_key.upper().replace(".", "__")
+        return env_name(self.credential_key)
+
+
+def env_name(key: str) -> str:
+    """The environment variable of a dlt setting: sources.github.base_url -> SOURCES__GITHUB__BASE_URL."""
+    return key.upper().replace(".", "__")
 
 
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: without retry-after, wait at least a minute
@@ -83,15 +93,36 @@ def pagerduty_reset_delay(response: Response) -> Optional[float]:
 
 class CheckedRESTClient(RESTClient):
     """A RESTClient whose every request goes through one response check (dlt's default hook
-    only raises on error statuses, and only in `paginate`)."""
+    only raises on error statuses, and only in `paginate`), and whose unreachable server is
+    named by its setting and host instead of a raw ConnectionError."""
 
-    def __init__(self, check: Callable[..., None], **kwargs: Any) -> None:
+    def __init__(self, check: Callable[..., None], service: Service, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._check = check
+        self._service = service
 
     def _create_request(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["hooks"] = {"response": [self._check]}
         return super()._create_request(*args, **kwargs)
+
+    def _send_request(self, request: Any, **kwargs: Any) -> Response:
+        try:
+            return super()._send_request(request, **kwargs)
+        except Unreachable as error:  # after dlt's retries
+            raise SourceError(_unreachable(self._service, self.base_url, request.url, error)) from None
+
+
+def _unreachable(service: Service, base_url: str, url: str, error: Unreachable) -> str:
+    """What to fix when a server cannot be reached: its host, the reason, the setting naming it."""
+    section = service.credential_key.rsplit(".", 1)[0]  # sources.github
+    # A URL outside base_url is a GraphQL endpoint: its own setting, else derived from base_url.
+    keys = [f"{section}.base_url"] if url.startswith(base_url or "") else [f"{section}.graphql_url", f"{section}.base_url"]
+    parts = urlsplit(url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+    reason = re.search(r"\[Errno -?\d+\] [^'\")]+|Connection aborted|timed out", str(error))
+    settings = " or ".join(f"{key} (environment variable {env_name(key)})" for key in keys)
+    return (f"{service.name} cannot be reached at {host} ({reason.group(0) if reason else type(error).__name__})."
+            f" Check {settings} and the network.")
 
 
 def make_client(
@@ -106,6 +137,7 @@ def make_client(
     session = Client(raise_for_status=False, retry_condition=_retry_condition).session
     return CheckedRESTClient(
         _response_check(service, max_rate_limit_wait),
+        service,
         base_url=base_url,
         headers=headers,
         auth=auth,

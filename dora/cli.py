@@ -13,7 +13,8 @@ from dora.serve import serve
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """DORA metrics from GitHub and PagerDuty: extract, define, keep, publish."""
+    """DORA metrics from GitHub, GitLab, PagerDuty, Jira and the custom API (`dora record`,
+    `dora serve`): extract, define, keep, publish."""
 
 
 for command in (define, demo, record, run, serve, status, ui):

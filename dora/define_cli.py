@@ -10,6 +10,11 @@ from dora.core.definition_preview import preview
 from dora.core.home import Home, definitions_dir
 
 
+def _option(column: str) -> str:
+    """The command-line option of a column: dashes, as every other option (`--issue-type`)."""
+    return "--" + {definitions.ID_COLUMN: "id"}.get(column, column).replace("_", "-")
+
+
 class _FilterOptionsCommand(click.Command):
     """A command whose `--<filter>` options are the filter columns of its kind, read at run time.
 
@@ -23,7 +28,7 @@ class _FilterOptionsCommand(click.Command):
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         catalog = definitions.load_catalog(definitions_dir())
-        filter_options = [click.Option([f"--{column}"], default="", metavar="GLOB",
+        filter_options = [click.Option([_option(column), column], default="", metavar="GLOB",
                                        help=f"pattern for {column} (`!` negates, empty = any)")
                           for column in definitions.filters_of(catalog, self.kind)]
         help_option = self.get_help_option(ctx)
@@ -36,9 +41,6 @@ def _describe(row: dict[str, str]) -> str:
     return f"{row[definitions.ID_COLUMN]}: method={row[definitions.METHOD_COLUMN]}" + (f", {filters}" if filters else "")
 
 
-_OPTION_OF = {definitions.ID_COLUMN: "id"}
-
-
 def _invalid_files(invalid: definitions.DefinitionsInvalid) -> click.ClickException:
     return click.ClickException("the definition files must be fixed first (`dora define check`):\n"
                                 + "\n".join(map(str, invalid.errors)))
@@ -49,7 +51,7 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
     try:
         row = add_definition(directory, kind, method, filters, definition_id)
     except DefinitionRejected as rejected:
-        raise click.ClickException("\n".join(f"--{_OPTION_OF.get(column, column)}: {message}"
+        raise click.ClickException("\n".join(f"{_option(column)}: {message}"
                                               for column, message in rejected.problems)) from None
     except definitions.DefinitionsInvalid as invalid:
         raise _invalid_files(invalid) from None

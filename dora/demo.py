@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from dora.core.home import Home, definitions_dir
+from dora.core.home import DBT_PROJECT_DIR, Home
 from simorg.generate import JIRA_PROJECT, team_of
 from simorg.scenario import Scenario
 
@@ -32,6 +32,8 @@ DEMO_DEPLOYMENTS = [
     {"definition_id": "gitlab-main-pipelines", "method": "gitlab_pipeline", "branch": "main", "event": "push"},
 ]
 DEMO_INCIDENTS = [{"definition_id": "jira-incidents", "method": "jira_issue", "issue_type": "Incident"}]  # + shipped
+# Marks a directory as the demo's own (see demo_home).
+DEMO_MARKER = ".dora-demo"
 
 
 def demo_environment(org, scenario: Scenario) -> dict[str, str]:
@@ -63,13 +65,29 @@ def demo_environment(org, scenario: Scenario) -> dict[str, str]:
 
 
 def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
-    """The shipped definition files, with the demo org's deployments and services filled in."""
+    """The shipped definition files, with the demo org's deployments and services filled in.
+
+    A file already in `directory` is left as it is: the demo invites editing its definitions, so
+    a second run must not undo the edits (a deleted file comes back as the demo's)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for seed in definitions_dir().glob("*.csv"):
-        shutil.copyfile(seed, directory / seed.name)
-    rewrite_definition_file(directory / "deployment_definitions.csv", DEMO_DEPLOYMENTS)
-    incidents = directory / "incident_definitions.csv"
-    rewrite_definition_file(incidents, [*_rows(incidents), *DEMO_INCIDENTS])
+    demo_rows = {
+        "deployment_definitions.csv": lambda path: DEMO_DEPLOYMENTS,
+        "incident_definitions.csv": lambda path: [*_rows(path), *DEMO_INCIDENTS],
+        "services.csv": lambda path: _demo_services(scenario),
+    }
+    for seed in (DBT_PROJECT_DIR / "seeds").glob("*.csv"):
+        target = directory / seed.name
+        if target.exists():
+            continue
+        shutil.copyfile(seed, target)
+        if seed.name in demo_rows:
+            rewrite_definition_file(target, demo_rows[seed.name](target))
+    return directory
+
+
+def _demo_services(scenario: Scenario) -> list[dict[str, str]]:
+    """services.csv of the demo org: each product's repositories, PagerDuty service, GitLab group
+    and Jira component are one service of one team."""
     services = [
         {
             "service": service.name,
@@ -85,8 +103,7 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
         product = group.rsplit("/", 1)[-1]
         services.append({"service": product, "team": team_of(product), "repository": f"{group}/*",
                          "jira": f"{JIRA_PROJECT}/{product}"})
-    rewrite_definition_file(directory / "services.csv", services)
-    return directory
+    return services
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -111,7 +128,8 @@ def demo() -> None:
     from simorg.generate import demo_scenario
     from simorg.server import SimulatedOrg
 
-    home = Home(Home.from_env().root / "demo")
+    home = demo_home().ensure()
+    (home.root / DEMO_MARKER).write_text("The data of `dora demo`'s simulated organisation.\n")
     scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
     definitions = write_demo_definitions(home.root / "definitions", scenario)
     with SimulatedOrg(scenario) as org:
@@ -121,7 +139,19 @@ def demo() -> None:
             run_pipeline(home)
     print_summary(home)
     click.echo(f"\nThe demo keeps its own data directory: DORA_HOME={home.root} dora status")
-    click.echo(f"and its own definition files: {definitions}")
+    click.echo(f"and its own definition files, kept as you edit them (delete one to get the demo's back): "
+               f"{definitions}")
+
+
+def demo_home() -> Home:
+    """`$DORA_HOME/demo`; or DORA_HOME itself when it is the demo's directory already (the one the
+    demo prints) or a new directory named `demo`, so that running the demo there does not nest
+    `demo/demo`. Never an existing install's directory: simulated records must not reach a real
+    history."""
+    root = Home.from_env().root
+    if (root / DEMO_MARKER).exists() or (root.name == "demo" and not Home(root).warehouse.exists()):
+        return Home(root)
+    return Home(root / "demo")
 
 
 @contextmanager

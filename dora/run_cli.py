@@ -41,13 +41,15 @@ def run_pipeline(home: Home) -> None:
     from dlt_sources.settings import REQUIRED, missing_settings
     from dora.core.definitions import notices
     from dora.core.home import definitions_dir
+    from dora.core.landing import has_records
     from dora.core.warehouse_lock import run_lock
 
     for notice in notices(definitions_dir()):  # dbt's own notice goes to its log only
         click.echo(notice, err=True)
     missing = {source: missing_settings(source) for source in REQUIRED}
-    if all(missing.values()):
+    if all(missing.values()) and not has_records(home.landing):
         lines = [f"  {source}: set {' and '.join(keys)}" for source, keys in missing.items()]
+        lines.append("  custom API: record a deployment or an incident (dora record, dora serve)")
         raise click.ClickException("No source is configured. Set at least one of:\n" + "\n".join(lines))
     for source, keys in missing.items():
         if keys:
@@ -73,10 +75,16 @@ def run_pipeline(home: Home) -> None:
                 raise_on_error=False,
                 run_config={"loggers": {"step_progress": {}}},
             )
+            # The whole error of each failed step, causes included: an extraction that fails
+            # leaves nothing else in the log (dbt does not run).
+            for event in result.all_events:
+                if event.is_step_failure:
+                    log.write(f"\n=== step {event.step_key} failed ===\n{event.step_failure_data.error.to_string()}")
     if not result.success:
         raise click.ClickException(
             f"The run failed (run id {result.run_id}); the steps above say where, and {home.run_log} "
-            "has dbt's log. Nothing already stored was lost; fix the cause and run again."
+            "has each failed step's whole error (after dbt's log, when dbt ran). Nothing already stored "
+            "was lost; fix the cause and run again."
         )
 
 
@@ -137,10 +145,13 @@ def status() -> None:
 
 
 @click.command()
-def ui() -> None:
+@click.option("--host", default="127.0.0.1", show_default=True, help="address the UI listens on")
+@click.option("--port", default=3000, show_default=True, type=int, help="port the UI listens on")
+def ui(host: str, port: int) -> None:
     """Start Dagster's UI and daemon for this project (`dagster dev`)."""
     home = Home.from_env()
     use_dagster_home(home)
     # Dagster's code server runs in the project directory; dlt must still find .dlt/ where the user is.
     os.environ.setdefault("DLT_PROJECT_DIR", os.getcwd())
-    sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")], cwd=PROJECT_ROOT))
+    sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+                              "--host", host, "--port", str(port)], cwd=PROJECT_ROOT))

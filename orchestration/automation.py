@@ -50,14 +50,19 @@ def refresh_selection(asset_graph) -> list[AssetKey]:
     ]
 
 
-@schedule(
-    job=refresh_job,
-    cron_schedule=os.environ.get("DORA_SCHEDULE", "0 * * * *"),
-    default_status=DefaultScheduleStatus.RUNNING,
-)
-def refresh_schedule(context: ScheduleEvaluationContext):
-    """Hourly by default (DORA_SCHEDULE takes any cron), running as soon as the daemon runs."""
-    return RunRequest(asset_selection=refresh_selection(context.repository_def.asset_graph))
+def build_refresh_schedule():
+    """Hourly by default (DORA_SCHEDULE, read when the definitions are built, takes any cron),
+    running as soon as the daemon runs."""
+
+    @schedule(
+        job=refresh_job,
+        cron_schedule=os.environ.get("DORA_SCHEDULE", "0 * * * *"),
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
+    def refresh_schedule(context: ScheduleEvaluationContext):
+        return RunRequest(asset_selection=refresh_selection(context.repository_def.asset_graph))
+
+    return refresh_schedule
 
 
 def seed_fingerprints(definitions_dir: Path) -> dict[str, str]:

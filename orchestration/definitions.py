@@ -8,7 +8,7 @@ from __future__ import annotations
 from dagster import Definitions, definitions
 
 from dora.core.home import Home, definitions_dir
-from orchestration.automation import build_definitions_sensor, refresh_job, refresh_schedule
+from orchestration.automation import build_definitions_sensor, build_refresh_schedule, refresh_job
 from orchestration.ingestion import DltResource, build_ingestion_assets
 from orchestration.progress import step_progress
 from orchestration.publishing import build_publishing_assets
@@ -21,7 +21,7 @@ def build_definitions(home: Home) -> Definitions:
     return Definitions(
         assets=[*build_ingestion_assets(home).values(), build_dbt_assets(home, project), *build_publishing_assets(home, definitions_dir())],
         jobs=[refresh_job],
-        schedules=[refresh_schedule],
+        schedules=[build_refresh_schedule()],
         sensors=[build_definitions_sensor(definitions_dir())],
         resources={"dbt": DoraDbtCliResource(project_dir=project), "dlt": DltResource()},
         loggers={"step_progress": step_progress},

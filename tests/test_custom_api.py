@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +20,7 @@ from self_service_fixtures import warehouse_write_lock  # noqa: F401 (fixture)
 
 from dora.core import landing
 from dora.record_cli import record
-from dora.serve import MAX_BODY, make_server
+from dora.serve import MAX_BODY, make_server, serve
 
 TOKEN = "test-token-5f2c"
 DEPLOYMENT = {"service": "checkout", "environment": "production", "commit_sha": "ABC1234DEF",
@@ -124,6 +125,36 @@ def test_bad_records_get_a_400_naming_the_field_and_store_nothing(home, api, pat
     status, body = post(api, path, payload)
     assert (status, body) == (400, {"error": f"{field}: {message}", "field": field})
     assert list(home.landing.iterdir()) == []
+
+
+def test_a_time_more_than_a_day_ahead_is_refused_naming_the_field(home, api):
+    status, body = post(api, "/deployments", {**DEPLOYMENT, "deployed_at": "2999-01-01T00:00:00Z"})
+    assert (status, body["field"]) == (400, "deployed_at")
+    assert body["error"].startswith("deployed_at: more than a day in the future: '2999-01-01T00:00:00+00:00' "
+                                    "(the time here is ")
+    result = CliRunner().invoke(record, ["incident", "--service", "checkout", "--title", "Down",
+                                         "--created-at", "2026-11-20T12:00:00Z", "--resolved-at", "2999-01-01T00:00:00Z"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        "Error: Invalid value for '--resolved-at': more than a day in the future: '2999-01-01T00:00:00+00:00'")
+    assert list(home.landing.iterdir()) == []
+
+
+def test_a_day_ahead_is_the_limit():
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+    # 11:00 at +01:00 on Nov 21 is exactly a day after 10:00 UTC on Nov 20: accepted
+    assert landing.validate(landing.DEPLOYMENTS, {**DEPLOYMENT, "deployed_at": "2026-11-21T11:00:00+01:00"},
+                            now)["deployed_at"] == "2026-11-21T10:00:00+00:00"
+    with pytest.raises(landing.RecordInvalid) as refused:
+        landing.validate(landing.DEPLOYMENTS, {**DEPLOYMENT, "deployed_at": "2026-11-21T10:00:01Z"}, now)
+    assert str(refused.value) == ("deployed_at: more than a day in the future: '2026-11-21T10:00:01+00:00' "
+                                  "(the time here is 2026-11-20T10:00:00Z)")
+
+
+def test_serve_refuses_to_start_without_a_token(home, monkeypatch):
+    monkeypatch.delenv("DORA_API_TOKEN", raising=False)
+    result = CliRunner().invoke(serve, ["--port", "0"])
+    assert (result.exit_code, result.stderr) == (1, "Error: set DORA_API_TOKEN to the bearer token clients must send\n")
 
 
 def test_concurrent_posts_all_land_as_whole_lines(home, api):

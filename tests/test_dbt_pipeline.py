@@ -36,13 +36,16 @@ Incidents (PagerDuty service `API Production` -> api, `Web Frontend` -> acme/web
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
 from dbt_fixtures import DbtProjectCopy, execute, load_rows, table_rows
 
-LOAD_1 = "1700000001.000001"
-LOAD_2 = "1700000002.000001"
+# dlt load ids are the load's start in epoch seconds: Feb 1 and Feb 2 2024, 00:00 UTC, after the
+# scenario (a record dated more than a day after its load is quarantined).
+LOAD_1 = "1706745600.000001"
+LOAD_2 = "1706832000.000001"
 SHA_F = "f" * 40
 
 DEPLOYMENT_DEFINITIONS = """\
@@ -264,6 +267,15 @@ def test_incidents_are_attributed_explicitly_else_within_the_window(scenario):
     ]
 
 
+def test_changes_whose_spans_run_backwards_are_quarantined(scenario):
+    # 104: opened 09:00, first commit 10:00; 207: opened 09:00, first commit 12:00 (and merged
+    # 10:00). Each is listed once, at its deployment's time; no incident was resolved before it began.
+    assert query(scenario, "select * from marts.quarantine order by record_id") == [
+        ("change", "104", "api", "first commit is after the PR was opened", datetime(2024, 1, 9, 15)),
+        ("change", "207", "acme/web", "first commit is after the PR was opened", datetime(2024, 1, 24, 10)),
+    ]
+
+
 def test_dora_weekly_counts_per_week_and_fills_quiet_weeks(scenario):
     columns = """week_start::varchar, deployments, deployment_days, changes, lead_time_median_hours,
                  round(lead_time_p90_hours, 6), failed_deployments, round(change_failure_rate, 6), incidents,
@@ -348,6 +360,73 @@ def test_dora_summary_earlier_windows_and_lead_time_stages(scenario):
         order by scope_name""") == [
         ("acme/web", "2024-01-02 00:00:00", 3, 14.0, 1.25, 1.5, 0.0),
         ("org", "2024-01-02 00:00:00", 8, 6.0, 1.5, 1.75, 1.5),
+    ]
+
+
+def test_records_dated_more_than_a_day_after_their_load_are_quarantined(scenario, tmp_path):
+    project = scenario.clone(tmp_path / "future")
+    # A load on Feb 2 00:00 (LOAD_2) brings records dated after Feb 3 00:00, a day later: a run
+    # finished in 2999, a PR merged then (a web-main deployment), a PagerDuty incident created then,
+    # a custom deployment one second past the day and a custom incident resolved in 2999. dep-4,
+    # exactly a day after the load, is not in the future: it counts.
+    load_rows(project.warehouse, "raw_github.workflow_runs", [run(308, "deploy-prod", "a8", "2999-01-01 00:00:00+00")],
+              LOAD_2)
+    load_rows(project.warehouse, "raw_github.pull_requests", [
+        pr(209, "acme/web", 18, "main", ts(31, "08:00"), ts(31, "09:00"), "2999-01-01 00:00:00+00", "w9")], LOAD_2)
+    load_rows(project.warehouse, "raw_pagerduty.incidents",
+              [pagerduty("PI5", "API Production", "2999-01-01 00:00:00+00", None)], LOAD_2)
+    load_rows(project.warehouse, "raw_custom.deployments", [
+        {"id": "dep-3", "service": "billing", "environment": "production", "commit_sha": "b3",
+         "deployed_at": "2024-02-03 00:00:01+00", "received_at": ts(31, "08:00")},
+        {"id": "dep-4", "service": "billing", "environment": "production", "commit_sha": "b4",
+         "deployed_at": "2024-02-03 00:00:00+00", "received_at": ts(31, "08:00")},
+    ], LOAD_2)
+    load_rows(project.warehouse, "raw_custom.incidents",
+              [custom_incident("inc-4", "billing", "high", ts(31, "09:00"), "2999-01-01 00:00:00+00")], LOAD_2)
+    before = snapshot(project, ["marts.incidents", "marts.changes"])
+    result = project.dbt("run", "--vars", "{window_end: '2024-02-01'}")
+    assert result.success, result.text
+
+    # The service is the one the record carries: the repository, the PagerDuty service's name.
+    assert query(project, "select * from marts.quarantine where record_type <> 'change' order by record_id") == [
+        ("deployment", "custom:dep-3", "billing", "deployed_at is more than a day after the load that brought it in",
+         datetime(2024, 2, 3, 0, 0, 1)),
+        ("incident", "custom:inc-4", "billing", "resolved_at is more than a day after the load that brought it in",
+         datetime(2024, 1, 31, 9)),
+        ("deployment", "merged_pr:209", "acme/web",
+         "deployed_at is more than a day after the load that brought it in", datetime(2999, 1, 1)),
+        ("incident", "pagerduty:PI5", "API Production",
+         "created_at is more than a day after the load that brought it in", datetime(2999, 1, 1)),
+        ("deployment", "workflow_run:308", "acme/api",
+         "deployed_at is more than a day after the load that brought it in", datetime(2999, 1, 1)),
+    ]
+    # None of them reaches another mart; dep-4 does, in the week of Jan 29, the last week there is.
+    assert query(project, "select deployment_id from marts.deployments where deployment_id like 'custom:%' "
+                          "or deployment_id in ('merged_pr:209', 'workflow_run:308') order by 1") == [
+        ("custom:dep-1",), ("custom:dep-4",)]
+    assert snapshot(project, ["marts.incidents", "marts.changes"]) == before
+    assert query(project, "select max(week_start)::varchar, count(distinct week_start) from marts.dora_weekly") == [
+        ("2024-01-29", 5)]
+
+
+def test_the_attribution_window_and_the_benchmark_year_follow_their_vars(scenario, tmp_path):
+    project = scenario.clone(tmp_path / "vars")
+    result = project.dbt("run", "--select", "int_incidents_attributed+", "--vars",
+                         "{window_end: '2024-02-01', incident_attribution_window_hours: 218, dora_benchmark_year: 2021}")
+    assert result.success, result.text
+    # PI3 (api, Jan 25 12:00) is 218 h after release 401 (Jan 16 10:00): at most the window now.
+    assert query(project, "select deployment_id, attribution from marts.incidents where incident_id = 'pagerduty:PI3'") == [
+        ("release:401", "window")]
+    assert query(project, "select incident_count from marts.deployments where deployment_id = 'release:401'") == [(2,)]
+    # 2021 thresholds (dora_benchmarks.csv): deploys/week >= 0.25 high; lead <= 168 h high (not
+    # elite: > 1 h); CFR above 0.30 low, at most 0.30 high; restore <= 24 h high. Values as in
+    # test_dora_summary_levels_for_a_fixed_window_end (401 was failed already: same CFR).
+    assert query(project, """
+        select scope_name, window_days, deployment_frequency_level, lead_time_level, change_failure_rate_level,
+               time_to_restore_level, overall_level, benchmark_year
+        from marts.dora_summary where scope_name in ('org', 'acme/web') and window_days = 30 order by 1""") == [
+        ("acme/web", 30, "high", "high", "high", "high", "high", 2021),  # 0.93/week, 14 h, 0.25, 4 h
+        ("org", 30, "high", "high", "low", "high", "low", 2021),  # 2.33/week, 6 h, 0.5, 3 h
     ]
 
 
@@ -509,9 +588,9 @@ def test_runs_are_idempotent_and_read_only_new_loads(scenario, tmp_path):
     assert query(project, """
         select candidate_id, title, is_deployment, loaded_at::varchar from history.deployment_history
         where candidate_id in ('merged_pr:204', 'merged_pr:208', 'workflow_run:306') order by candidate_id""") == [
-        ("merged_pr:204", "stored", True, "1700000001.000001"),
-        ("merged_pr:208", "PR 17", True, "1700000002.000001"),
-        ("workflow_run:306", None, True, "1700000002.000001"),
+        ("merged_pr:204", "stored", True, LOAD_1),
+        ("merged_pr:208", "PR 17", True, LOAD_2),
+        ("workflow_run:306", None, True, LOAD_2),
     ]
     # 306 ships nothing new on main (cut-off: PR 104's merge, already shipped); 208 is its own change.
     assert query(project, "select count(*) from marts.deployments") == [(13,)]

@@ -72,13 +72,23 @@ def test_options_follow_the_definition_file(seeds):
     assert run("incident", "--method", "pagerduty", "--workflow", "x").exit_code == 2  # no such option
 
 
+def test_filter_options_are_spelled_with_dashes(seeds):
+    result = run("deployment", "--method", "jira_issue", "--project", "OPS", "--issue-type", "Release", "--id", "ops")
+    assert result.exit_code == 0, result.output
+    assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
+        "ops,jira_issue,,,,,,,,,,,,,OPS,Release,,"
+    assert run("deployment", "--method", "jira_issue", "--issue_type", "Release").exit_code == 2  # no such option
+
+
 def test_list_remove_and_check(seeds):
     assert run("list").stdout.splitlines() == [
         f"deployment definitions ({seeds / 'deployment_definitions.csv'}):",
         "  merged-to-main: method=merged_pr, branch='main'",
         "  merged-to-master: method=merged_pr, branch='master'",
+        "  custom-api-deployments: method=custom",
         f"incident definitions ({seeds / 'incident_definitions.csv'}):",
         "  all-pagerduty: method=pagerduty",
+        "  custom-api-incidents: method=custom",
     ]
     assert run("remove", "merged-to-master").stdout == "removed deployment definition merged-to-master\n"
     missing = run("remove", "merged-to-master")
@@ -89,8 +99,8 @@ def test_list_remove_and_check(seeds):
         handle.write("paging,pagerduty,,,,,,,,,\n,custom,,,,,,,,,\n")
     failed = run("check")
     assert failed.exit_code == 1
-    # line 3 is the new `paging` row, line 4 the one without an id; both fine otherwise
-    assert failed.stderr == f"{seeds / 'incident_definitions.csv'}:4:1: empty definition_id\n"
+    # line 4 is the new `paging` row, line 5 the one without an id; both fine otherwise
+    assert failed.stderr == f"{seeds / 'incident_definitions.csv'}:5:1: empty definition_id\n"
 
 
 OLD_DEPLOYMENTS = ("definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag,"

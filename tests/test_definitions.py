@@ -173,7 +173,8 @@ def test_add_appends_one_row_with_a_readable_unique_id(seeds):
     # replaced, not rewritten in place: the earlier reader still sees the whole old file
     assert os.fstat(reader.fileno()).st_ino != path.stat().st_ino
     assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n" \
-                                                "merged-to-master,merged_pr,,master,,,,,,,,,,,,,,\n"
+                                                "merged-to-master,merged_pr,,master,,,,,,,,,,,,,,\n" \
+                                                "custom-api-deployments,custom,,,,,,,,,,,,,,,,\n"
     reader.close()
     assert sorted(p.name for p in seeds.iterdir()) == files  # no temp or lock file left behind
     assert definitions.check(seeds) == ([], [])
@@ -203,8 +204,8 @@ def test_glob_values_with_quotes_and_commas_survive_the_csv(seeds):
 def test_remove_deletes_only_that_row(seeds):
     assert remove_definition(seeds, "merged-to-master") == "deployment"
     assert remove_definition(seeds, "all-pagerduty") == "incident"
-    assert [row["definition_id"] for row in rows_of(seeds, "deployment")] == ["merged-to-main"]
-    assert rows_of(seeds, "incident") == []
+    assert [row["definition_id"] for row in rows_of(seeds, "deployment")] == ["merged-to-main", "custom-api-deployments"]
+    assert [row["definition_id"] for row in rows_of(seeds, "incident")] == ["custom-api-incidents"]
     with pytest.raises(KeyError):
         remove_definition(seeds, "merged-to-master")
 
@@ -227,8 +228,8 @@ def test_two_concurrent_writers_keep_every_row(seeds, tmp_path):
     start.touch()
     assert [process.wait(timeout=120) for process in processes] == [0, 0]
     ids = [row["definition_id"] for row in rows_of(seeds, "deployment")]
-    # 2 shipped rows + 30 from each writer
-    assert sorted(ids) == sorted(["merged-to-main", "merged-to-master"]
+    # 3 shipped rows + 30 from each writer
+    assert sorted(ids) == sorted(["merged-to-main", "merged-to-master", "custom-api-deployments"]
                                  + [f"{name}-{n}" for name in "ab" for n in range(30)])
 
 

@@ -7,19 +7,20 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pytest
 from click.testing import CliRunner
-from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, SkipReason, build_sensor_context
+from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, build_schedule_context, build_sensor_context
 
 from dora.cli import main
 from dora.demo import demo_environment
 from dora.core.home import DBT_PROJECT_DIR, Home, definitions_dir
 from dora.core.warehouse_lock import run_lock
-from orchestration.automation import build_definitions_sensor
+from orchestration.automation import build_refresh_schedule
 from orchestration.definitions import build_definitions
+from orchestration.ingestion import build_ingestion_assets
 from simorg.generate import generate_scenario
 from simorg.server import SimulatedOrg
 
@@ -48,11 +49,29 @@ def key(path: str) -> AssetKey:
 
 
 @pytest.fixture(scope="module")
-def loaded_definitions(tmp_path_factory):
-    """Definitions of an empty install where nothing is configured."""
+def definitions_dir_copy(tmp_path_factory):
+    return shutil.copytree(definitions_dir(), tmp_path_factory.mktemp("definitions") / "seeds")
+
+
+@pytest.fixture(scope="module")
+def loaded_definitions(tmp_path_factory, definitions_dir_copy):
+    """Definitions of an empty install with its own definition files, a 15-minute schedule and a
+    5-hour freshness window (read when the definitions are built; the settings end with the build)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DORA_HOME", str(tmp_path_factory.mktemp("empty_home")))
-        yield build_definitions(Home.from_env())
+        mp.setenv("DORA_DEFINITIONS_DIR", str(definitions_dir_copy))
+        mp.setenv("DORA_SCHEDULE", "*/15 * * * *")
+        mp.setenv("DORA_FRESHNESS_HOURS", "5")
+        return build_definitions(Home.from_env())
+
+
+@pytest.fixture
+def nothing_configured(tmp_path, monkeypatch):
+    """No source setting in the environment, and no .dlt/ configuration in the directory."""
+    for name in list(os.environ):
+        if name.startswith("SOURCES__"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 def test_every_asset_is_present_grouped_and_joined(loaded_definitions):
@@ -82,43 +101,86 @@ def test_every_asset_is_present_grouped_and_joined(loaded_definitions):
     assert {"marts/deployments", "marts/quarantine", "history/deployment_history"} <= checked
 
 
-def test_schedule_and_sensor_run_by_default(loaded_definitions):
+def test_schedule_and_sensor_run_by_default_and_the_schedule_follows_dora_schedule(loaded_definitions, monkeypatch):
     schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
-    assert schedule.cron_schedule == "0 * * * *"
+    assert schedule.cron_schedule == "*/15 * * * *"
     assert schedule.default_status == DefaultScheduleStatus.RUNNING
     assert loaded_definitions.resolve_sensor_def("definitions_changed").default_status == DefaultSensorStatus.RUNNING
+    monkeypatch.delenv("DORA_SCHEDULE", raising=False)
+    assert build_refresh_schedule().cron_schedule == "0 * * * *"  # hourly by default
 
 
-def test_rebuild_after_a_seed_edit_selects_no_extraction(loaded_definitions):
-    job = loaded_definitions.resolve_job_def("rebuild_after_services_edit")
-    selected = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
-    assert {"definitions/services", "marts/deployments", "marts/dora_summary", "published_marts", "dashboard"} <= selected
-    assert not selected & set(RAW_TABLES)
-    assert "history/deployment_history" not in selected  # services are mapped downstream of history
+def test_raw_tables_are_stale_after_dora_freshness_hours(loaded_definitions, home, monkeypatch):
+    graph = loaded_definitions.resolve_asset_graph()
+    assert {graph.get(key(raw)).freshness_policy.fail_window.to_timedelta() for raw in RAW_TABLES} == {
+        timedelta(hours=5)}
+    monkeypatch.delenv("DORA_FRESHNESS_HOURS", raising=False)
+    [policy] = {spec.freshness_policy.fail_window.to_timedelta()
+                for assets in build_ingestion_assets(home).values() for spec in assets.specs}
+    assert policy == timedelta(hours=2)  # two missed hourly runs by default
 
 
-def test_sensor_requests_a_run_after_a_definition_edit_and_not_otherwise(tmp_path):
-    seeds = shutil.copytree(definitions_dir(), tmp_path / "seeds")
-    sensor = build_definitions_sensor(seeds)
+def test_a_schedule_tick_refreshes_everything_but_the_unconfigured_sources(loaded_definitions, nothing_configured,
+                                                                          monkeypatch):
+    schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
+
+    def tick() -> set[str]:
+        context = build_schedule_context(repository_def=loaded_definitions.get_repository_def(),
+                                         scheduled_execution_time=datetime(2026, 11, 20, 10, 15, tzinfo=timezone.utc))
+        [request] = schedule.evaluate_tick(context).run_requests  # of the schedule's job, `refresh`
+        return {asset.to_user_string() for asset in request.asset_selection}
+
+    nothing_configured = tick()
+    assert set(MARTS + SEEDS + ["published_marts", "dashboard", "raw_custom/deployments"]) <= nothing_configured
+    assert not {raw for raw in RAW_TABLES if not raw.startswith("raw_custom/")} & nothing_configured
+    monkeypatch.setenv("SOURCES__PAGERDUTY__API_KEY", "pd_x")
+    assert tick() - nothing_configured == {"raw_pagerduty/incidents", "raw_pagerduty/services"}
+
+
+# What a rebuild after an edit selects: the seed and what depends on it, never a raw table (no
+# extraction), and not the history of the other kind nor what does not read the seed.
+REBUILDS = {
+    "deployment_definitions": (
+        ["history/deployment_history", "marts/deployments", "marts/changes", "marts/dora_weekly", "marts/quarantine"],
+        ["history/incident_history", "history/pull_request_history", "definitions/services"]),
+    "incident_definitions": (
+        ["history/incident_history", "marts/incidents", "marts/deployments", "marts/dora_summary"],
+        ["history/deployment_history", "history/pull_request_history", "marts/changes"]),
+    "services": (
+        ["intermediate/int_deployments_mapped", "marts/deployments", "marts/incidents", "marts/changes"],
+        ["history/deployment_history", "history/incident_history"]),
+    "dora_benchmarks": (
+        ["marts/dora_summary"],
+        ["marts/deployments", "marts/dora_weekly", "history/deployment_history"]),
+}
+
+
+def test_a_definition_edit_makes_the_sensor_request_a_rebuild_of_what_depends_on_it(
+        loaded_definitions, definitions_dir_copy):
+    sensor = loaded_definitions.resolve_sensor_def("definitions_changed")
 
     def tick(cursor):
-        context = build_sensor_context(cursor=cursor)
-        result = sensor(context)
-        return result, context.cursor
+        context = build_sensor_context(cursor=cursor, repository_def=loaded_definitions.get_repository_def())
+        result = sensor.evaluate_tick(context)
+        return result, result.cursor
 
     first, cursor = tick(None)
-    assert isinstance(first, SkipReason)  # the first look only remembers the files
+    assert (first.run_requests, first.skip_message) == (
+        [], "First look at the definition files: remembered, nothing to rebuild.")
     unchanged, cursor = tick(cursor)
-    assert isinstance(unchanged, SkipReason)
+    assert (unchanged.run_requests, unchanged.skip_message) == ([], "No definition file changed.")
 
-    with open(seeds / "services.csv", "a") as handle:
-        handle.write("checkout,Storefront,acme/checkout-*,checkout\n")
-    edited, cursor = tick(cursor)
-    assert [r.job_name for r in edited] == ["rebuild_after_services_edit"]
-    assert all(isinstance(r, RunRequest) for r in edited)
-
+    for seed, (selected, left_out) in REBUILDS.items():
+        with open(definitions_dir_copy / f"{seed}.csv", "a") as handle:
+            handle.write("\n")  # any edit changes the file's fingerprint
+        edited, cursor = tick(cursor)
+        [request] = edited.run_requests
+        job = loaded_definitions.resolve_job_def(request.job_name)
+        rebuilt = {asset.to_user_string() for asset in job.asset_layer.executable_asset_keys}
+        assert {f"definitions/{seed}", *selected, "published_marts", "dashboard"} <= rebuilt, seed
+        assert not rebuilt & {*RAW_TABLES, *left_out}, seed
     again, cursor = tick(cursor)
-    assert isinstance(again, SkipReason)
+    assert again.run_requests == []
 
 
 @pytest.fixture(scope="module")
@@ -164,12 +226,18 @@ def test_dora_run_twice_in_one_process_while_a_reader_holds_the_published_file(s
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     before = int(reader.stdout.readline())
+    # New data at the source between the runs: a deployment recorded through the custom API
+    # (counted by the shipped custom-api-deployments definition).
+    an_hour_ago = f"{datetime.now(timezone.utc) - timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"
+    recorded = CliRunner().invoke(main, ["record", "deployment", "--service", "checkout", "--environment", "production",
+                                         "--sha", "abc1234", "--at", an_hour_ago, "--id", "between-runs"])
+    assert recorded.exit_code == 0, recorded.output
     # The second materialization in the same process (dagster-dlt 0.29 breaks on it by default).
     second = CliRunner().invoke(main, ["run"])
     out, _ = reader.communicate("\n", timeout=60)
     assert second.exit_code == 0, second.output
     assert int(out) == before  # the reader kept its consistent snapshot
-    assert published_count(home, "marts.deployments") == before  # no new data at the source: same result
+    assert published_count(home, "marts.deployments") == before + 1  # a new reader sees the new deployment
 
 
 def test_status_reports_last_run_freshness_and_counts(simulated_install):
@@ -188,16 +256,14 @@ def test_a_second_run_exits_at_once_while_one_is_in_progress(simulated_install):
     assert "Another run is in progress" in result.output
 
 
-def test_dora_run_with_nothing_configured_names_the_keys_to_set(tmp_path, monkeypatch):
+def test_dora_run_with_nothing_configured_names_the_keys_to_set(tmp_path, monkeypatch, nothing_configured):
     monkeypatch.setenv("DORA_HOME", str(tmp_path))
-    for name in ["SOURCES__GITHUB__ACCESS_TOKEN", "SOURCES__GITHUB__OWNER", "SOURCES__GITHUB__REPOSITORIES", "SOURCES__PAGERDUTY__API_KEY"]:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no .dlt/ config here
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "No source is configured" in result.output
     for env in ["SOURCES__GITHUB__ACCESS_TOKEN", "SOURCES__GITHUB__OWNER", "SOURCES__GITHUB__REPOSITORIES", "SOURCES__PAGERDUTY__API_KEY"]:
         assert env in result.output
+    assert "custom API: record a deployment or an incident (dora record, dora serve)" in result.output
 
 
 @pytest.mark.slow

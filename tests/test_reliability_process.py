@@ -163,5 +163,8 @@ def test_the_next_publish_removes_the_staging_file_of_a_killed_one(settings: Ins
     home = copy_home(settings.baseline_home, tmp_path / "home")
     stale = home.published.with_name(f".{home.published.name}.{os.getpid() + 1}.tmp")
     stale.write_bytes(b"half a DuckDB file")
+    previous = home.published.resolve().parent.name
     publish(home)
-    assert sorted(p.name for p in home.published.parent.iterdir()) == ["dora.duckdb"]
+    # the link, the new version and the one before it (dora.core.publish)
+    assert sorted(p.name for p in home.published.parent.iterdir()) == sorted(
+        ["dora.duckdb", previous, home.published.resolve().parent.name])

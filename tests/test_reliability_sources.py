@@ -110,6 +110,10 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
     captured = capsys.readouterr()
     output = captured.out + captured.err  # progress lines go to stderr, the summary to stdout
     assert "The run failed" in failure.value.message
+    # dbt did not run: the log the message points at has the extraction's error
+    assert f"{home.run_log} has each failed step's whole error" in failure.value.message
+    assert "=== step extract_github failed ===" in home.run_log.read_text()
+    assert "GitHub rate limit exhausted" in home.run_log.read_text()
     stated = re.search(r"✗ extract_github: .*GitHub rate limit exhausted; it resets at (\S+ \S+) UTC", output)
     assert stated, output
     reset_at = datetime.strptime(stated.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)

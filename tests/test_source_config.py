@@ -1,11 +1,16 @@
 """Configuration through dlt's own providers: what is missing is said by key and env var, and a
 source configured only by environment variables loads."""
 
+import socket
+
 import pytest
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.github import github
+from dlt_sources.gitlab import gitlab
 from dlt_sources.http import SourceError
+from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.settings import missing_settings
 from simorg.scenario import Incident, PagerDutyService, Repo, Scenario, WorkflowRun
@@ -79,3 +84,27 @@ def test_sources_configured_only_by_environment_variables_load(home, monkeypatch
         assert org.requests[("github", "graphql")] == 2
     assert rows(home, "raw_github", "select id, repository from {t}.workflow_runs") == [(5001, "acme/api")]
     assert rows(home, "raw_pagerduty", "select id, status from {t}.incidents") == [("PINC1", "triggered")]
+
+
+def closed_port() -> int:
+    """A port of 127.0.0.1 nothing listens on (connections are refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("source", "name", "setting"), [
+    (lambda url: github(access_token="x", owner="acme", base_url=url), "GitHub", "SOURCES__GITHUB__BASE_URL"),
+    (lambda url: pagerduty(api_key="x", base_url=url), "PagerDuty", "SOURCES__PAGERDUTY__BASE_URL"),
+    (lambda url: gitlab(access_token="x", group="acme", base_url=url), "GitLab", "SOURCES__GITLAB__BASE_URL"),
+    (lambda url: jira(base_url=url, jql="project = OPS", api_token="x"), "Jira", "SOURCES__JIRA__BASE_URL"),
+])
+def test_an_unreachable_base_url_is_named_with_its_host(home, source, name, setting):
+    port = closed_port()
+    with pytest.raises(PipelineStepFailed) as failure:
+        run(home, source(f"http://127.0.0.1:{port}/api"))
+    cause = failure.value  # dlt's wrappers, each raised from the one it wraps
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    assert str(cause) == (f"{name} cannot be reached at 127.0.0.1:{port} ([Errno 111] Connection refused). "
+                          f"Check {setting.lower().replace('__', '.')} (environment variable {setting}) and the network.")

@@ -19,3 +19,12 @@
 {% macro elapsed_hours(start, finish) -%}
     case when {{ finish }} >= {{ start }} then {{ hours_between(start, finish) }} end
 {%- endmacro %}
+
+{#- True when `time` lies more than a day after the dlt load that brought the record in
+    (`loaded_at`: the load id, the load's start in epoch seconds). No source can have recorded
+    that yet: it is a mistyped or skewed time (e.g. 2999-01-01), so the record stays out of the
+    metrics and is listed in marts.quarantine. A day, as far ahead as the custom API accepts
+    (dora/core/landing.py). It depends only on the stored data, never on the clock of the build. -#}
+{% macro dated_after_load(time, loaded_at='loaded_at') -%}
+    coalesce(epoch({{ time }}) > {{ loaded_at }} + 86400, false)
+{%- endmacro %}

@@ -37,7 +37,8 @@ class Home:
 
     @property
     def published(self) -> Path:
-        """The read-only copy of the marts that BI tools open."""
+        """The read-only copy of the marts that BI tools open: a link to the latest publish
+        (dora.core.publish)."""
         return self.root / "published" / "dora.duckdb"
 
     @property
@@ -55,7 +56,8 @@ class Home:
 
     @property
     def run_log(self) -> Path:
-        """dbt's log of the last `dora run` (the terminal shows one line per step)."""
+        """The log of the last `dora run`: dbt's output, then each failed step's whole error (the
+        terminal shows one line per step)."""
         return self.root / "last-run.log"
 
     @property

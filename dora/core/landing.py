@@ -22,11 +22,15 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 MAX_TEXT = 1000
+# How far ahead of the receiving clock a time may be: the sender's clock may run ahead, a time
+# further out is a typo (2999 for 2026). dbt's dated_after_load (macros/time.sql) allows the same.
+MAX_AHEAD = timedelta(days=1)
 # Far above the longest possible line: a dozen fields of MAX_TEXT characters, plus a CDEvent of at
 # most dora.serve.MAX_BODY (64 KiB), each character JSON-escaped to at most 7.
 MAX_LINE = 1 << 20
@@ -142,8 +146,9 @@ CDEVENTS = RecordKind("cdevents", (
 KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS, CDEVENTS)}
 
 
-def validate(kind: RecordKind, payload: object) -> dict[str, str | None]:
-    """The normalized record (every field, None when absent, `id` always set) or RecordInvalid."""
+def validate(kind: RecordKind, payload: object, now: datetime | None = None) -> dict[str, str | None]:
+    """The normalized record (every field, None when absent, `id` always set) or RecordInvalid;
+    `now` (default: the clock) is what a time may be at most MAX_AHEAD after."""
     if not isinstance(payload, dict):
         raise RecordInvalid("body", "must be a JSON object")
     known = {field.name for field in kind.fields}
@@ -159,6 +164,11 @@ def validate(kind: RecordKind, payload: object) -> dict[str, str | None]:
             record[field.name] = None
         else:
             record[field.name] = field.parse(field.name, value)
+    latest = (now or datetime.now(timezone.utc)) + MAX_AHEAD
+    for field in kind.fields:
+        if field.parse is _timestamp and record[field.name] and datetime.fromisoformat(record[field.name]) > latest:
+            raise RecordInvalid(field.name, f"more than a day in the future: {record[field.name]!r} "
+                                            f"(the time here is {latest - MAX_AHEAD:%Y-%m-%dT%H:%M:%SZ})")
     if kind is INCIDENTS:
         if record["deployment_id"] and record["commit_sha"]:
             raise RecordInvalid("deployment_id", "give deployment_id or commit_sha, not both")
@@ -190,6 +200,16 @@ def read_lines(path: Path, offset: int = 0) -> Iterator[tuple[dict, int]]:
                 yield json.loads(line), offset
             except json.JSONDecodeError as error:
                 raise ValueError(f"{path}: corrupt line ending at byte {offset}: {error}") from None
+
+
+def has_records(directory: Path) -> bool:
+    """Whether a record was ever landed in `directory`: the custom source then counts as configured
+    (the landing files are append-only, so this stays true once it is)."""
+    for kind in KINDS.values():
+        with closing(read_lines(directory / kind.path_name)) as lines:
+            if next(lines, None) is not None:
+                return True
+    return False
 
 
 def _content(record: dict) -> str:

@@ -1,13 +1,25 @@
 """Publish the marts for BI tools: a separate DuckDB file, swapped in atomically.
 
 Readers open `published/dora.duckdb` read-only and never touch the warehouse, so they neither
-block the pipeline nor see a half-built table: the new file is written beside the old one and
-renamed over it in one step, while a reader that still has the old file open keeps reading it.
+block the pipeline nor see a half-built table. Each publish writes a new file under a new name,
+`published/v<UTC time>/dora.duckdb`, then points the link `published/dora.duckdb` at it with one
+atomic rename; a reader that still has the old file open keeps reading it.
+
+Why a new name each time: DuckDB keeps one database instance per file inside a process and hands
+it to every new connection while any connection to it is open. Had the new file replaced the old
+one under the same name, a pooled BI server (one process, always some connection open) would be
+served the old file forever. DuckDB resolves the link when a connection opens it, so a new
+connection to `published/dora.duckdb` gets the newest publish whatever is still open. The
+previous version is kept (for a reader that resolved the link just before the swap); older
+ones are deleted.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 
@@ -15,6 +27,8 @@ from dora.core.home import Home
 from dora.core.warehouse_config import warehouse_config
 
 PUBLISHED_SCHEMAS = ("marts", "history")
+# A version's directory: v<UTC time to the microsecond>, e.g. v20261120T100000123456Z.
+VERSION_FORMAT, VERSION_GLOB = "v%Y%m%dT%H%M%S%fZ", "v" + "[0-9]" * 8 + "T" + "[0-9]" * 12 + "Z"
 
 
 def publish(home: Home) -> dict[str, int]:
@@ -24,10 +38,13 @@ def publish(home: Home) -> dict[str, int]:
     """
     target = home.published
     target.parent.mkdir(parents=True, exist_ok=True)
-    # A publish killed before its swap leaves its staging file; the lock makes any found now stale.
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+    # A publish killed before its swap leaves its link (or, before versions, its staging file);
+    # the lock makes any found now stale.
+    for stale in target.parent.glob(f".{target.name}.*"):
         stale.unlink()
-    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    version = target.parent / datetime.now(timezone.utc).strftime(VERSION_FORMAT)
+    version.mkdir()
+    staging = version / target.name
     counts: dict[str, int] = {}
     con = duckdb.connect(str(home.warehouse), config=warehouse_config())
     try:
@@ -50,8 +67,15 @@ def publish(home: Home) -> dict[str, int]:
     finally:
         con.close()
     _fsync(staging)
-    os.replace(staging, target)
+    _fsync(version)
+    previous = target.resolve().parent if target.is_symlink() else None
+    link = target.with_name(f".{target.name}.{os.getpid()}.link")
+    os.symlink(Path(version.name) / target.name, link)
+    os.replace(link, target)
     _fsync(target.parent)
+    for old in target.parent.glob(VERSION_GLOB):
+        if old not in (version, previous):
+            shutil.rmtree(old)
     return counts
 
 

@@ -3,7 +3,8 @@
     `repository` glob matches (a GitLab project path counts as a repository), else the repository's
     full name; a Jira issue the first row whose `jira` glob matches `<project>/<first component>`
     (`<project>` without components), else its project key. The team is the one services.csv
-    gives that service. Mapping happens after history, so editing services.csv re-evaluates nothing. -#}
+    gives that service. Mapping happens after history, so editing services.csv re-evaluates nothing.
+    A deployment dated more than a day after its load is left out (marts.quarantine lists it). -#}
 with
 
 deployment_history as (
@@ -27,6 +28,7 @@ deployments as (
     from deployment_history
     left join repository_names on deployment_history.repository_id = repository_names.repository_id
     where deployment_history.is_deployment
+        and not {{ dated_after_load('deployment_history.deployed_at', 'deployment_history.loaded_at') }}
 ),
 
 repository_services as (

@@ -3,7 +3,8 @@
     `pagerduty_service` glob matches its PagerDuty service, else that service's name; a Jira
     incident the first row whose `jira` glob matches `<project>/<first component>` (`<project>`
     without components), else its project key. The team is
-    the one services.csv gives that service, else the incident's first PagerDuty team. -#}
+    the one services.csv gives that service, else the incident's first PagerDuty team. An incident
+    created or resolved more than a day after its load is left out (marts.quarantine lists it). -#}
 with
 
 incident_history as (
@@ -25,6 +26,8 @@ incidents as (
     from incident_history
     left join service_names on incident_history.service_id = service_names.service_id
     where incident_history.is_incident
+        and not {{ dated_after_load('greatest(incident_history.created_at, incident_history.resolved_at)',
+                                    'incident_history.loaded_at') }}
 ),
 
 paged_incidents as (
