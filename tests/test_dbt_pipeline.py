@@ -424,7 +424,8 @@ def test_the_attribution_window_and_the_benchmark_year_follow_their_vars(scenari
     assert query(project, """
         select scope_name, window_days, deployment_frequency_level, lead_time_level, change_failure_rate_level,
                time_to_restore_level, overall_level, benchmark_year
-        from marts.dora_summary where scope_name in ('org', 'acme/web') and window_days = 30 order by 1""") == [
+        from marts.dora_summary
+        where scope_name in ('org', 'acme/web') and window_days = 30 and window_offset = 0 order by 1""") == [
         ("acme/web", 30, "high", "high", "high", "high", "high", 2021),  # 0.93/week, 14 h, 0.25, 4 h
         ("org", 30, "high", "high", "low", "high", "low", 2021),  # 2.33/week, 6 h, 0.5, 3 h
     ]
