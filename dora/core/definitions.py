@@ -20,7 +20,6 @@ Filter semantics (the dbt matching macro implements exactly the same; keep them 
 from __future__ import annotations
 
 import csv
-import fcntl
 import os
 import re
 import tempfile
@@ -30,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from dora.core.files import fsync, locked
 
 KINDS = ("deployment", "incident")
 ID_COLUMN = "definition_id"
@@ -172,12 +173,8 @@ def _exclusive(directory: Path) -> Iterator[None]:
 
     The lock is a flock on the seeds directory itself, so no lock file is left among the seeds.
     """
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    with locked(directory):
         yield
-    finally:
-        os.close(descriptor)
 
 
 def _write_atomically(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
@@ -197,11 +194,7 @@ def _write_atomically(path: Path, header: list[str], rows: list[dict[str, str]])
     except BaseException:
         os.unlink(handle.name)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync(path.parent)
 
 
 def readable_id(method: str, filters: dict[str, str], taken: set[str]) -> str:

@@ -11,6 +11,7 @@ import os
 
 import duckdb
 
+from dora.core.files import fsync
 from dora.core.home import Home
 from dora.core.warehouse_config import warehouse_config
 
@@ -49,9 +50,9 @@ def publish(home: Home) -> dict[str, int]:
         con.execute("detach published")
     finally:
         con.close()
-    _fsync(staging)
+    fsync(staging)
     os.replace(staging, target)
-    _fsync(target.parent)
+    fsync(target.parent)
     return counts
 
 
@@ -75,11 +76,3 @@ def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:
             from "{schema}"."{table}" """,
             [schema.removeprefix("raw_"), table],
         )
-
-
-def _fsync(path: os.PathLike) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

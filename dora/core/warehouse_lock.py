@@ -8,12 +8,13 @@ a second `dora run` of the same home is refused at once by the run lock.
 
 from __future__ import annotations
 
-import fcntl
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dora.core.files import locked
 from dora.core.home import Home
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,5 @@ def run_lock(home: Home) -> Iterator[bool]:
 def _flock(path: Path, wait: bool = False) -> Iterator[bool]:
     """An exclusive flock on `path`; yields whether it was acquired (always, when waiting)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locked(path, os.O_RDWR | os.O_CREAT, wait=wait) as descriptor:
+        yield descriptor is not None
