@@ -18,8 +18,9 @@ from dora.cli import main
 from dora.demo import demo_environment
 from dora.core.home import DBT_PROJECT_DIR, Home, definitions_dir
 from dora.core.warehouse_lock import run_lock
-from orchestration.automation import build_definitions_sensor
+from orchestration.automation import definitions_changed
 from orchestration.definitions import build_definitions
+from orchestration.install import InstallResource
 from simorg.generate import generate_scenario
 from simorg.server import SimulatedOrg
 
@@ -51,7 +52,7 @@ def loaded_definitions(tmp_path_factory):
     """Definitions of an empty install where nothing is configured."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DORA_HOME", str(tmp_path_factory.mktemp("empty_home")))
-        yield build_definitions(Home.from_env())
+        yield build_definitions(Home.from_env(), definitions_dir())
 
 
 def test_every_asset_is_present_grouped_and_joined(loaded_definitions):
@@ -97,11 +98,11 @@ def test_rebuild_after_a_seed_edit_selects_no_extraction(loaded_definitions):
 
 def test_sensor_requests_a_run_after_a_definition_edit_and_not_otherwise(tmp_path):
     seeds = shutil.copytree(definitions_dir(), tmp_path / "seeds")
-    sensor = build_definitions_sensor(seeds)
+    install = InstallResource(home_dir=str(tmp_path / "home"), definitions_dir=str(seeds))
 
     def tick(cursor):
-        context = build_sensor_context(cursor=cursor)
-        result = sensor(context)
+        context = build_sensor_context(cursor=cursor, resources={"install": install})
+        result = definitions_changed(context)
         return result, context.cursor
 
     first, cursor = tick(None)
