@@ -1,4 +1,4 @@
-"""A large synthetic organisation written straight into the raw tables (docs/raw-tables.md), in bulk
+"""A large synthetic organisation written straight into the raw tables (dora.core.raw_tables), in bulk
 with DuckDB SQL, so dbt reads it as if dlt had loaded it (with `_dlt_load_id`, `_dlt_id` and a
 `_dlt_loads` row per load).
 
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
+
+from dora.core.raw_tables import contract
 
 FULL = {"pull_requests": 1_000_000, "workflow_runs": 200_000, "deployments": 100_000, "incidents": 20_000}
 TEAMS = ["Storefront", "Payments", "Discovery", "Catalog", "Identity", "Messaging", "Supply", "Logistics",
@@ -78,9 +80,8 @@ def write(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
             inserted_at {TZ} not null, schema_version_hash varchar)""")
         con.execute(f"insert into {schema}._dlt_loads values (?, ?, 0, ?, 'bench')",
                     [load.load_id, schema.removeprefix("raw_"), load.now])
-    for table, columns in COLUMNS.items():
-        con.execute(f"create table if not exists {table} ({columns}, _dlt_load_id varchar not null, "
-                    "_dlt_id varchar not null)")
+    for table in TABLES:
+        con.execute(contract()[table].create_sql())
     con.execute(_REPOS_SQL)
     # An increment's rows get a numbering range of their own, after every full-scale row, and
     # times within the day before its `now`.
@@ -93,27 +94,13 @@ def write(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
     con.execute(_incidents(first, load.count["incidents"], span, load.count["workflow_runs"]), params)
     if load.first == 0:
         con.execute(_SERVICES_SQL, params)
-    return {table: con.execute(f"select count(*) from {table}").fetchall()[0][0] for table in COLUMNS}
+    return {table: con.execute(f"select count(*) from {table}").fetchall()[0][0] for table in TABLES}
 
 
-COLUMNS = {
-    "raw_github.pull_requests": "id bigint, repository_id bigint, repository varchar, number bigint, title varchar, "
-    f"author varchar, labels json, base_ref varchar, head_ref varchar, state varchar, created_at {TZ}, "
-    f"updated_at {TZ}, closed_at {TZ}, merged_at {TZ}, merge_commit_sha varchar, first_commit_at {TZ}, "
-    "html_url varchar",
-    "raw_github.workflow_runs": "id bigint, repository_id bigint, repository varchar, workflow_id bigint, "
-    "workflow_name varchar, head_branch varchar, head_sha varchar, event varchar, status varchar, "
-    f"conclusion varchar, run_attempt bigint, run_started_at {TZ}, created_at {TZ}, updated_at {TZ}, "
-    "actor varchar, html_url varchar",
-    "raw_github.deployments": "id bigint, repository_id bigint, repository varchar, sha varchar, ref varchar, "
-    f"task varchar, environment varchar, created_at {TZ}, updated_at {TZ}, creator varchar, "
-    f"latest_status_state varchar, latest_status_at {TZ}, latest_status_log_url varchar",
-    "raw_pagerduty.incidents": "id varchar, incident_number bigint, title varchar, status varchar, "
-    "urgency varchar, priority varchar, service_id varchar, service_name varchar, teams json, "
-    f"created_at {TZ}, resolved_at {TZ}, updated_at {TZ}, last_status_change_at {TZ}, html_url varchar",
-    "raw_pagerduty.services": "id varchar, name varchar, description varchar, status varchar, teams json, "
-    f"created_at {TZ}, html_url varchar",
-}
+# The raw tables this benchmark fills, created as the contract (dora.core.raw_tables) says; rows are
+# inserted by column name, so a column added to the contract is simply null here.
+TABLES = ("raw_github.pull_requests", "raw_github.workflow_runs", "raw_github.deployments", "raw_pagerduty.incidents",
+          "raw_pagerduty.services")
 
 PEOPLE = "['alice', 'bob', 'carol', 'dan', 'erin']"
 
@@ -133,7 +120,7 @@ def _sha(i: str) -> str:
 
 def _pull_requests(first: int, n: int, span: int) -> str:
     return f"""
-insert into raw_github.pull_requests
+insert into raw_github.pull_requests by name
 with prs as (
     select i, {_pr_created('i', span)} as created_at, {_pr_merged('i', span)} as finished_at,
            {_u('i', 'outcome')} as outcome
@@ -146,17 +133,21 @@ shaped as (
     from prs join bench_repos on bench_repos.repo_index = prs.i % 100
 )
 select
-    100000000 + i, repository_id, repository, i // 100 + 1,
-    ['Add', 'Fix', 'Refactor', 'Speed up'][i % 4 + 1] || ' ' || ['cart totals', 'retry logic', 'login flow'][i % 3 + 1],
-    case when i % 100 = 42 then null else {PEOPLE}[i % 5 + 1] end,
-    case when i % 10 < 7 then '["' || ['feature', 'bug', 'chore', 'docs'][i % 4 + 1] || '"]' else '[]' end,
-    'main', 'change-' || i,
-    case when merged_at is not null then 'merged' when closed_only_at is not null then 'closed' else 'open' end,
-    created_at, coalesce(merged_at, closed_only_at, created_at), coalesce(merged_at, closed_only_at), merged_at,
-    case when merged_at is not null then {_sha('i')} end,
-    case when i % 200 = 7 then null else created_at - to_seconds(cast(3600 * 6 * {_u('i', 'code')} as bigint)) end,
-    'https://github.example/' || repository || '/pull/' || (i // 100 + 1),
-    $load_id, 'pr' || i
+    100000000 + i as id, repository_id, repository, i // 100 + 1 as number,
+    ['Add', 'Fix', 'Refactor', 'Speed up'][i % 4 + 1] || ' ' || ['cart totals', 'retry logic', 'login flow'][i % 3 + 1]
+        as title,
+    case when i % 100 = 42 then null else {PEOPLE}[i % 5 + 1] end as author,
+    case when i % 10 < 7 then '["' || ['feature', 'bug', 'chore', 'docs'][i % 4 + 1] || '"]' else '[]' end as labels,
+    'main' as base_ref, 'change-' || i as head_ref,
+    case when merged_at is not null then 'merged' when closed_only_at is not null then 'closed' else 'open' end
+        as state,
+    created_at, coalesce(merged_at, closed_only_at, created_at) as updated_at,
+    coalesce(merged_at, closed_only_at) as closed_at, merged_at,
+    case when merged_at is not null then {_sha('i')} end as merge_commit_sha,
+    case when i % 200 = 7 then null else created_at - to_seconds(cast(3600 * 6 * {_u('i', 'code')} as bigint)) end
+        as first_commit_at,
+    'https://github.example/' || repository || '/pull/' || (i // 100 + 1) as html_url,
+    $load_id as _dlt_load_id, 'pr' || i as _dlt_id
 from shaped
 """
 
@@ -168,22 +159,23 @@ def _deploy_run_created(i: str, span: int) -> str:
 
 def _workflow_runs(first: int, n: int, span: int) -> str:
     return f"""
-insert into raw_github.workflow_runs
+insert into raw_github.workflow_runs by name
 with runs as (
     select i, bench_repos.*, {_deploy_run_created('i', span)} as run_created_at
     from range({first}, {first + 5 * n}, 5) as t(i)
     join bench_repos on bench_repos.repo_index = i % 100
 )
 select
-    5000000000 + i, repository_id, repository, repository_id * 10 + 2, 'deploy', 'main', {_sha('i')}, 'push',
-    case when run_created_at + interval 10 minute <= $now then 'completed' else 'in_progress' end,
+    5000000000 + i as id, repository_id, repository, repository_id * 10 + 2 as workflow_id,
+    'deploy' as workflow_name, 'main' as head_branch, {_sha('i')} as head_sha, 'push' as event,
+    case when run_created_at + interval 10 minute <= $now then 'completed' else 'in_progress' end as status,
     case when run_created_at + interval 10 minute > $now then null
-         when {_u('i', 'conclusion')} < 0.9 then 'success' else 'failure' end,
-    1, run_created_at + interval 20 second, run_created_at,
-    least(run_created_at + to_seconds(120 + i % 480), $now),
-    {PEOPLE}[i % 5 + 1],
-    'https://github.example/' || repository || '/actions/runs/' || i,
-    $load_id, 'run' || i
+         when {_u('i', 'conclusion')} < 0.9 then 'success' else 'failure' end as conclusion,
+    1 as run_attempt, run_created_at + interval 20 second as run_started_at, run_created_at as created_at,
+    least(run_created_at + to_seconds(120 + i % 480), $now) as updated_at,
+    {PEOPLE}[i % 5 + 1] as actor,
+    'https://github.example/' || repository || '/actions/runs/' || i as html_url,
+    $load_id as _dlt_load_id, 'run' || i as _dlt_id
 from runs
 """
 
@@ -191,18 +183,19 @@ from runs
 def _deployments(first: int, n: int, span: int) -> str:
     """A production GitHub deployment of every 10th PR's merge commit, 15-45 minutes after the merge."""
     return f"""
-insert into raw_github.deployments
+insert into raw_github.deployments by name
 with deployed as (
     select i, bench_repos.*, {_pr_merged('i', span)} + to_seconds(900 + i % 1800) as deployed_at
     from range({first}, {first + 10 * n}, 10) as t(i)
     join bench_repos on bench_repos.repo_index = i % 100
 )
 select
-    300000000 + i, repository_id, repository, {_sha('i')}, 'main', 'deploy', 'production', deployed_at,
-    deployed_at + interval 5 minute, {PEOPLE}[i % 5 + 1],
-    case when {_u('i', 'state')} < 0.95 then 'success' else 'failure' end,
-    deployed_at + interval 5 minute, 'https://ci.example/deployments/' || i,
-    $load_id, 'dep' || i
+    300000000 + i as id, repository_id, repository, {_sha('i')} as sha, 'main' as ref, 'deploy' as task,
+    'production' as environment, deployed_at as created_at,
+    deployed_at + interval 5 minute as updated_at, {PEOPLE}[i % 5 + 1] as creator,
+    case when {_u('i', 'state')} < 0.95 then 'success' else 'failure' end as latest_status_state,
+    deployed_at + interval 5 minute as latest_status_at, 'https://ci.example/deployments/' || i as latest_status_log_url,
+    $load_id as _dlt_load_id, 'dep' || i as _dlt_id
 from deployed
 """
 
@@ -213,7 +206,7 @@ def _incidents(first: int, n: int, span: int, runs: int) -> str:
     repository 10t, the first of team t)."""
     run_pr = f"({first} + 5 * (20 * (hash(i, 'run') % greatest({runs} // 20, 1)) + 2 * (i % 10)))"
     return f"""
-insert into raw_pagerduty.incidents
+insert into raw_pagerduty.incidents by name
 with numbered as (
     select
         i,
@@ -229,24 +222,26 @@ timed as (
     where created_at < $now
 )
 select
-    'Q' || i, i + 1,
-    {PRODUCTS}[team_index + 1] || ': ' || ['5xx spike', 'p99 latency over SLO', 'queue backlog'][i % 3 + 1],
-    case when resolved_at is null then 'triggered' else 'resolved' end,
-    case when i % 10 < 7 then 'high' else 'low' end,
-    ['P1', 'P2', 'P3', 'P4', null][i % 5 + 1],
-    'PSVC' || team_index, {PRODUCTS}[team_index + 1], '["' || {TEAMS}[team_index + 1] || '"]',
-    created_at, resolved_at, coalesce(resolved_at, created_at), coalesce(resolved_at, created_at),
-    'https://pagerduty.example/incidents/Q' || i,
-    $load_id, 'inc' || i
+    'Q' || i as id, i + 1 as incident_number,
+    {PRODUCTS}[team_index + 1] || ': ' || ['5xx spike', 'p99 latency over SLO', 'queue backlog'][i % 3 + 1] as title,
+    case when resolved_at is null then 'triggered' else 'resolved' end as status,
+    case when i % 10 < 7 then 'high' else 'low' end as urgency,
+    ['P1', 'P2', 'P3', 'P4', null][i % 5 + 1] as priority,
+    'PSVC' || team_index as service_id, {PRODUCTS}[team_index + 1] as service_name,
+    '["' || {TEAMS}[team_index + 1] || '"]' as teams,
+    created_at, resolved_at, coalesce(resolved_at, created_at) as updated_at,
+    coalesce(resolved_at, created_at) as last_status_change_at,
+    'https://pagerduty.example/incidents/Q' || i as html_url,
+    $load_id as _dlt_load_id, 'inc' || i as _dlt_id
 from timed
 """
 
 
 _SERVICES_SQL = f"""
-insert into raw_pagerduty.services
-select 'PSVC' || t, {PRODUCTS}[t + 1], 'The ' || {PRODUCTS}[t + 1] || ' product.', 'active',
-       '["' || {TEAMS}[t + 1] || '"]', $now - interval 1100 day, 'https://pagerduty.example/services/PSVC' || t,
-       $load_id, 'svc' || t
+insert into raw_pagerduty.services by name
+select 'PSVC' || t as id, {PRODUCTS}[t + 1] as name, 'The ' || {PRODUCTS}[t + 1] || ' product.' as description,
+       'active' as status, '["' || {TEAMS}[t + 1] || '"]' as teams, $now - interval 1100 day as created_at,
+       'https://pagerduty.example/services/PSVC' || t as html_url, $load_id as _dlt_load_id, 'svc' || t as _dlt_id
 from range(10) as r(t)
 """
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import dlt
 from dlt.extract.resource import DltResource
 
+from dlt_sources.rows import LOAD_FILE_FORMAT
 from dora.core import landing
 from dora.core.home import Home
 
@@ -34,7 +35,8 @@ def _landed(kind: landing.RecordKind, directory: Path) -> DltResource:
             offsets[kind.path_name] = offset
 
     return dlt.resource(new_records, name=kind.name, primary_key="id", columns=_columns(kind),
-                        write_disposition={"disposition": "merge", "strategy": "delete-insert"})
+                        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+                        file_format=LOAD_FILE_FORMAT)
 
 
 @dlt.source(name="custom")

@@ -28,7 +28,7 @@ from requests import Response
 
 from dlt_sources.github import GraphQLCursorPaginator
 from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, SourceError, make_client
-from dlt_sources.rows import format_time, parse_time, table_columns
+from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, parse_time, table_columns
 
 FINISHED_STATUSES = {"success", "failed", "canceled", "skipped"}
 PAGE_SIZE = 100
@@ -148,7 +148,7 @@ def _changed(client: CheckedRESTClient, project: str, what: str, since: datetime
     return _pages(client, f"projects/{quote(project, safe='')}/{what}", params)
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=MERGE_REQUEST_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=MERGE_REQUEST_COLUMNS)
 def merge_requests(
     client: CheckedRESTClient,
     graphql_url: str,
@@ -171,7 +171,7 @@ def merge_requests(
             yield [_merge_request_row(node, found) for node in page]
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=PIPELINE_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=PIPELINE_COLUMNS)
 def pipelines(
     client: CheckedRESTClient,
     paths: Callable[[], list[str]],
@@ -190,7 +190,7 @@ def _finished(client: CheckedRESTClient, project: str, pipeline: dict[str, Any])
     return client.get(f"projects/{quote(project, safe='')}/pipelines/{pipeline['id']}").json()
 
 
-@dlt.transformer(primary_key="id", write_disposition="merge", columns=JOB_COLUMNS)
+@dlt.transformer(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=JOB_COLUMNS)
 def jobs(
     pipeline_rows: list[dict[str, Any]], client: CheckedRESTClient, refs: list[str]
 ) -> Iterator[list[dict[str, Any]]]:
@@ -202,7 +202,7 @@ def jobs(
                 yield [_job_row(job, pipeline["project"]) for job in page]
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=DEPLOYMENT_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=DEPLOYMENT_COLUMNS)
 def deployments(
     client: CheckedRESTClient,
     paths: Callable[[], list[str]],

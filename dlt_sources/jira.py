@@ -26,7 +26,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 from requests import Response
 
 from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, SourceError, make_client
-from dlt_sources.rows import parse_time, table_columns
+from dlt_sources.rows import LOAD_FILE_FORMAT, parse_time, table_columns
 
 FIELDS = ["summary", "issuetype", "status", "priority", "labels", "components", "project", "created", "updated",
           "resolutiondate", "statuscategorychangedate"]
@@ -96,7 +96,7 @@ def jira(
     return found, found | status_changes(client, cloud=bool(email), changelogs=changelogs)
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", columns=ISSUE_COLUMNS)
+@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=ISSUE_COLUMNS)
 def issues(
     client: CheckedRESTClient,
     jql: str,
@@ -124,7 +124,7 @@ def issues(
         yield [_issue_row(issue, site) for issue in page]
 
 
-@dlt.transformer(primary_key="id", write_disposition="merge", columns=STATUS_CHANGE_COLUMNS)
+@dlt.transformer(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=STATUS_CHANGE_COLUMNS)
 def status_changes(
     issue_rows: list[dict[str, Any]],
     client: CheckedRESTClient,

@@ -135,8 +135,8 @@ def demo() -> None:
     with SimulatedOrg(scenario) as org:
         click.echo(f"Simulated org serving GitHub at {org.github_url}, PagerDuty at {org.pagerduty_url}, "
                    f"GitLab at {org.gitlab_url} and Jira at {org.jira_url}", err=True)
-        with environment_set({"DORA_DEFINITIONS_DIR": str(definitions), **demo_environment(org, scenario)}):
-            run_pipeline(home)
+        with environment_set(demo_environment(org, scenario)):
+            run_pipeline(home, definitions)
     print_summary(home)
     click.echo(f"\nThe demo keeps its own data directory: DORA_HOME={home.root} dora status")
     click.echo(f"and its own definition files, kept as you edit them (delete one to get the demo's back): "

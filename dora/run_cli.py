@@ -7,14 +7,15 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
-from dora.core.home import PROJECT_ROOT, Home
+from dora.core.home import PROJECT_ROOT, Home, definitions_dir
 
 DAGSTER_YAML = """\
 # Written by dora: one run at a time (DuckDB has one writer), queued rather than failed.
-# Steps that write the warehouse wait on its file lock (dora.core.warehouse_lock), not on a Dagster
+# Steps that write the warehouse wait on its write lock (dora.core.warehouse_lock), not on a Dagster
 # pool: a pool slot claimed by a run that is then killed stays claimed, and every later run
 # waits for it forever.
 concurrency:
@@ -34,8 +35,9 @@ def use_dagster_home(home: Home) -> None:
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
 
 
-def run_pipeline(home: Home) -> None:
-    """Extract the configured sources, rebuild, publish; raise ClickException on failure."""
+def run_pipeline(home: Home, definitions: Path) -> None:
+    """Extract the configured sources, rebuild, publish, for the install in `home` with the
+    definition files in `definitions`; raise ClickException on failure."""
     from dagster import DagsterInstance
 
     from dlt_sources.settings import REQUIRED, missing_settings
@@ -63,7 +65,7 @@ def run_pipeline(home: Home) -> None:
         from orchestration.definitions import build_definitions
 
         click.echo("Preparing the pipeline…", err=True)
-        defs = build_definitions(home)
+        defs = build_definitions(home, definitions)
         job = defs.resolve_job_def("refresh")
         selection = refresh_selection(defs.resolve_asset_graph())
         click.echo("Running:", err=True)
@@ -102,7 +104,7 @@ def print_summary(home: Home) -> None:
 def run() -> None:
     """Extract, rebuild history and marts, publish: one full refresh now."""
     home = Home.from_env()
-    run_pipeline(home)
+    run_pipeline(home, definitions_dir())
     print_summary(home)
 
 

@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from dlt_sources.settings import REQUIRED, missing_settings
+from orchestration.install import InstallResource
 
 # The definition files a user edits; a change to one rebuilds what depends on it, without extraction.
 WATCHED_SEEDS = ("deployment_definitions", "incident_definitions", "services", "dora_benchmarks")
@@ -74,22 +75,19 @@ def seed_fingerprints(definitions_dir: Path) -> dict[str, str]:
     return fingerprints
 
 
-def build_definitions_sensor(definitions_dir: Path):
-    @sensor(
-        jobs=list(rebuild_jobs.values()),
-        minimum_interval_seconds=30,
-        default_status=DefaultSensorStatus.RUNNING,
-        description="Rebuilds what depends on a definition file when it is edited.",
-    )
-    def definitions_changed(context: SensorEvaluationContext):
-        current = seed_fingerprints(definitions_dir)
-        previous = json.loads(context.cursor) if context.cursor else None
-        context.update_cursor(json.dumps(current, sort_keys=True))
-        if previous is None:
-            return SkipReason("First look at the definition files: remembered, nothing to rebuild.")
-        changed = [seed for seed in WATCHED_SEEDS if current[seed] != previous.get(seed)]
-        if not changed:
-            return SkipReason("No definition file changed.")
-        return [RunRequest(run_key=f"{seed}:{current[seed]}", job_name=rebuild_jobs[seed].name) for seed in changed]
-
-    return definitions_changed
+@sensor(
+    jobs=list(rebuild_jobs.values()),
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Rebuilds what depends on a definition file when it is edited.",
+)
+def definitions_changed(context: SensorEvaluationContext, install: InstallResource):
+    current = seed_fingerprints(install.definitions)
+    previous = json.loads(context.cursor) if context.cursor else None
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    if previous is None:
+        return SkipReason("First look at the definition files: remembered, nothing to rebuild.")
+    changed = [seed for seed in WATCHED_SEEDS if current[seed] != previous.get(seed)]
+    if not changed:
+        return SkipReason("No definition file changed.")
+    return [RunRequest(run_key=f"{seed}:{current[seed]}", job_name=rebuild_jobs[seed].name) for seed in changed]

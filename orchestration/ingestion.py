@@ -9,15 +9,15 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.schema import Schema
 from dlt.extract.source import DltSource
+from dlt.pipeline.pipeline import Pipeline
 
 from dlt_sources.custom import custom
 from dlt_sources.github import github
 from dlt_sources.gitlab import gitlab
 from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
-from dlt_sources.pipelines import make_pipeline
 from dora.core.home import Home
-from dora.core.warehouse_lock import warehouse_lock
+from orchestration.install import InstallResource
 
 
 def configured_sources(home: Home) -> dict[str, Callable[[], DltSource]]:
@@ -31,15 +31,15 @@ def configured_sources(home: Home) -> dict[str, Callable[[], DltSource]]:
     }
 
 
-def graph_sources(home: Home) -> dict[str, DltSource]:
+def graph_sources() -> dict[str, DltSource]:
     """Each source with placeholder settings: the asset graph needs only its resource names, and
-    must load on a machine where nothing is configured yet (no secret is read, no request sent)."""
+    must load on a machine where nothing is configured yet (no secret is read, no file or URL opened)."""
     return {
         "github": github(access_token="unused", repositories=["graph/only"]),
         "pagerduty": pagerduty(api_key="unused"),
         "gitlab": gitlab(access_token="unused", projects=["graph/only"]),
         "jira": jira(base_url="http://unused", jql="project = X", api_token="unused"),
-        "custom": custom(landing_dir=str(home.landing)),
+        "custom": custom(landing_dir="unused"),
     }
 
 
@@ -63,30 +63,28 @@ class RawTableTranslator(DagsterDltTranslator):
 class DltResource(DagsterDltResource):
     """dagster-dlt 0.29 pops keys out of dlt's live schema while it builds metadata, so a second
     materialization in one process fails with KeyError 'name' (dagster-io/dagster#34052).
-    Hand it a copy instead."""
+    Hand it a copy instead. tests/test_upgrade_guards.py fails when dagster-dlt changes the method."""
 
     def _extract_table_schema_metadata(self, table_name: str, schema: Schema):
         return super()._extract_table_schema_metadata(table_name, schema.clone())
 
 
-def build_ingestion_assets(home: Home) -> dict[str, AssetsDefinition]:
-    """One multi-asset per source, each writing under the warehouse lock."""
-    configured = configured_sources(home)
-    return {
-        name: _source_assets(home, name, graph_source, configured[name])
-        for name, graph_source in graph_sources(home).items()
-    }
+def build_ingestion_assets(install: InstallResource) -> list[AssetsDefinition]:
+    """One multi-asset per source. The graph needs a dlt pipeline (the dataset names the assets);
+    a run loads through the pipeline of the `install` resource it is given."""
+    return [_source_assets(name, graph_source, install.pipeline(name)) for name, graph_source in graph_sources().items()]
 
 
-def _source_assets(home: Home, name: str, graph_source: DltSource, configured_source: Callable[[], DltSource]):
+def _source_assets(name: str, graph_source: DltSource, graph_pipeline: Pipeline) -> AssetsDefinition:
     @dlt_assets(
         dlt_source=graph_source,
-        dlt_pipeline=make_pipeline(name, home),
+        dlt_pipeline=graph_pipeline,
         name=f"extract_{name}",
         dagster_dlt_translator=RawTableTranslator(),
     )
-    def extract(context: AssetExecutionContext, dlt: DltResource):
-        with warehouse_lock(home):
-            yield from dlt.run(context=context, dlt_source=configured_source())
+    def extract(context: AssetExecutionContext, dlt: DltResource, install: InstallResource):
+        with install.write_lock().held():
+            source = configured_sources(install.home)[name]()
+            yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=install.pipeline(name))
 
     return extract

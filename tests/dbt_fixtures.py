@@ -1,7 +1,7 @@
 """Helpers for the dbt tests: raw tables written straight into a DuckDB file, and dbt run in-process.
 
-The raw tables are created exactly as docs/raw-tables.md describes them (what dlt writes), so the
-dbt project is tested against its contract without running any extraction.
+The raw tables are created from the raw-table contract (dora.core.raw_tables, what dlt writes),
+so the dbt project is tested against its contract without running any extraction.
 """
 
 from __future__ import annotations
@@ -16,53 +16,7 @@ import duckdb
 from dbt.cli.main import dbtRunner
 
 from dora.core.home import DBT_PROJECT_DIR
-
-TZ = "timestamp with time zone"
-DLT_COLUMNS = {"_dlt_load_id": "varchar", "_dlt_id": "varchar"}
-
-# docs/raw-tables.md, table by table.
-RAW_TABLES: dict[str, dict[str, str]] = {
-    "raw_github.pull_requests": {
-        "id": "bigint", "repository_id": "bigint", "repository": "varchar", "number": "bigint", "title": "varchar",
-        "author": "varchar", "labels": "json", "base_ref": "varchar", "head_ref": "varchar", "state": "varchar",
-        "created_at": TZ, "updated_at": TZ, "closed_at": TZ, "merged_at": TZ, "merge_commit_sha": "varchar",
-        "first_commit_at": TZ, "html_url": "varchar",
-    },
-    "raw_github.workflow_runs": {
-        "id": "bigint", "repository_id": "bigint", "repository": "varchar", "workflow_id": "bigint",
-        "workflow_name": "varchar", "head_branch": "varchar", "head_sha": "varchar", "event": "varchar",
-        "status": "varchar", "conclusion": "varchar", "run_attempt": "bigint", "run_started_at": TZ,
-        "created_at": TZ, "updated_at": TZ, "actor": "varchar", "html_url": "varchar",
-    },
-    "raw_github.releases": {
-        "id": "bigint", "repository_id": "bigint", "repository": "varchar", "tag_name": "varchar",
-        "target_commitish": "varchar", "name": "varchar", "draft": "boolean", "prerelease": "boolean",
-        "created_at": TZ, "published_at": TZ, "author": "varchar", "html_url": "varchar",
-    },
-    "raw_github.deployments": {
-        "id": "bigint", "repository_id": "bigint", "repository": "varchar", "sha": "varchar", "ref": "varchar",
-        "task": "varchar", "environment": "varchar", "created_at": TZ, "updated_at": TZ, "creator": "varchar",
-        "latest_status_state": "varchar", "latest_status_at": TZ, "latest_status_log_url": "varchar",
-    },
-    "raw_pagerduty.incidents": {
-        "id": "varchar", "incident_number": "bigint", "title": "varchar", "status": "varchar", "urgency": "varchar",
-        "priority": "varchar", "service_id": "varchar", "service_name": "varchar", "teams": "json",
-        "created_at": TZ, "resolved_at": TZ, "updated_at": TZ, "last_status_change_at": TZ, "html_url": "varchar",
-    },
-    "raw_pagerduty.services": {
-        "id": "varchar", "name": "varchar", "description": "varchar", "status": "varchar", "teams": "json",
-        "created_at": TZ, "html_url": "varchar",
-    },
-    "raw_custom.deployments": {
-        "id": "varchar", "service": "varchar", "environment": "varchar", "commit_sha": "varchar",
-        "repository": "varchar", "deployed_at": TZ, "url": "varchar", "received_at": TZ,
-    },
-    "raw_custom.incidents": {
-        "id": "varchar", "service": "varchar", "title": "varchar", "urgency": "varchar", "priority": "varchar",
-        "created_at": TZ, "resolved_at": TZ, "deployment_id": "varchar", "commit_sha": "varchar", "url": "varchar",
-        "received_at": TZ,
-    },
-}
+from dora.core.raw_tables import contract
 
 
 def load_rows(warehouse: Path, table: str, rows: list[dict], load_id: str) -> None:
@@ -70,10 +24,9 @@ def load_rows(warehouse: Path, table: str, rows: list[dict], load_id: str) -> No
 
     Columns a row leaves out are null; lists are stored as JSON; timestamps are UTC strings.
     """
-    columns = {**RAW_TABLES[table], **DLT_COLUMNS}
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"create schema if not exists {table.split('.')[0]}")
-        con.execute(f"create table if not exists {table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+        con.execute(contract()[table].create_sql())
         for row in rows:
             values = {c: json.dumps(v) if isinstance(v, list) else v for c, v in row.items()}
             values |= {"_dlt_load_id": load_id, "_dlt_id": f"{table}:{row['id']}"}
@@ -81,6 +34,23 @@ def load_rows(warehouse: Path, table: str, rows: list[dict], load_id: str) -> No
             names = list(values)
             con.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' * len(names))})",
                         [values[name] for name in names])
+
+
+def loaded_columns(warehouse: Path, datasets: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """(name, type) of every column of every table dlt loaded into `datasets`, in order, by qualified
+    table name: equal to contracted_columns() of the same tables when dlt wrote what the contract says."""
+    rows = execute(warehouse, """
+        select table_schema || '.' || table_name, column_name, lower(data_type) from information_schema.columns
+        where table_schema in ? and table_name not like '\\_dlt\\_%' escape '\\'
+        order by table_schema, table_name, ordinal_position""", [datasets])
+    loaded: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        loaded.setdefault(table, []).append((column, data_type))
+    return loaded
+
+
+def contracted_columns(tables) -> dict[str, list[tuple[str, str]]]:
+    return {table: [(column.name, column.data_type) for column in contract()[table].columns] for table in tables}
 
 
 def execute(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:

@@ -4,7 +4,6 @@ test performs between runs (refresh raw from scratch, dbt --full-refresh, snapsh
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -47,14 +46,11 @@ class Install:
         return install
 
     def environment(self) -> dict[str, str]:
-        """What the pipeline reads; DORA_WAREHOUSE and PATH too, because the orchestration sets them
-        in os.environ (listed here so a test's MonkeyPatch restores them afterwards)."""
+        """The install as `dora` commands and Dagster find it in the environment."""
         return {
             "DORA_HOME": str(self.home.root),
             "DAGSTER_HOME": str(self.home.dagster_home),
             "DORA_DEFINITIONS_DIR": str(self.definitions),
-            "DORA_WAREHOUSE": str(self.home.warehouse),
-            "PATH": os.environ.get("PATH", ""),
         }
 
     def write_definitions(self, seeds: dict[str, list[dict[str, str]]]) -> None:
@@ -65,7 +61,7 @@ class Install:
     def run(self) -> None:
         """`dora run`: extract, dbt build, publish, dashboard; a failure shows the failed steps' errors."""
         try:
-            run_pipeline(self.home)
+            run_pipeline(self.home, self.definitions)
         except click.ClickException as error:
             raise AssertionError(f"{error.message}\n{failed_steps()}") from error
 
@@ -85,7 +81,7 @@ class Install:
 
     def dbt_full_refresh(self) -> None:
         """`dbt build --full-refresh` run by hand in the install's dbt project ($DORA_HOME/dbt, which
-        the pipeline prepares). In its own process, as from a shell: dbt-duckdb run in-process keeps
+        the pipeline prepares, its profile naming the install's warehouse). In its own process, as from a shell: dbt-duckdb run in-process keeps
         the warehouse open, and the next pipeline run's dbt could not take its lock."""
         project = self.home.root / "dbt"
         result = subprocess.run(

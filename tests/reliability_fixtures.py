@@ -102,6 +102,10 @@ class Install:
     def scenario(self) -> Scenario:
         return self.org.scenario
 
+    @property
+    def definitions(self) -> Path:
+        return Path(self.env["DORA_DEFINITIONS_DIR"])
+
 
 @pytest.fixture(scope="session")
 def install(tmp_path_factory) -> Iterator[Install]:
@@ -118,7 +122,7 @@ def install(tmp_path_factory) -> Iterator[Install]:
             with pytest.MonkeyPatch.context() as mp, redirect_stdout(printed), redirect_stderr(printed):
                 for name, value in env.items():
                     mp.setenv(name, value)
-                run_pipeline(home)
+                run_pipeline(home, definitions)
         finally:
             logging.getLogger().removeHandler(logged)
         yield Install(org, env, home, snapshot(home.published), raw_snapshot(home.warehouse), printed.getvalue())

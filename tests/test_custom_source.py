@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import duckdb
+from dbt_fixtures import contracted_columns, loaded_columns
 
 from dlt_sources.custom import custom
 from dlt_sources.pipelines import make_pipeline
@@ -91,3 +92,13 @@ def test_a_torn_last_line_does_not_break_ingestion(home):
          deployed_at="2026-11-20T11:00:00Z")
     assert load(home) == {"deployments": 1}
     assert rows(home, "select id from raw_custom.deployments order by id") == [("D-1",), ("D-2",)]
+
+
+def test_dlt_writes_the_raw_custom_tables_the_contract_describes(home):
+    land(home, landing.DEPLOYMENTS, service="checkout", environment="production", commit_sha="abcdef1",
+         deployed_at="2026-11-20T11:00:00Z")
+    land(home, landing.INCIDENTS, service="checkout", title="Down", created_at="2026-11-20T12:00:00Z")
+    load(home)
+    loaded = loaded_columns(home.warehouse, ["raw_custom"])
+    assert sorted(loaded) == ["raw_custom.deployments", "raw_custom.incidents"]
+    assert loaded == contracted_columns(loaded)

@@ -57,7 +57,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dbt_fixtures import execute
+from dbt_fixtures import contracted_columns, execute, loaded_columns
 from dora.demo import demo_environment
 from end_to_end_fixtures import HISTORY_TABLES, MART_TABLES, Install, snapshot
 from simorg.scenario import (
@@ -445,3 +445,11 @@ def test_dlt_keeps_no_rows_of_loaded_packages(org, after_edit):
     loaded = sorted(org.install.home.dlt_dir.glob("*/load/loaded/*"))
     assert {package.parts[-4] for package in loaded} >= {"github", "pagerduty"}
     assert [path.name for package in loaded for path in package.rglob("*.gz")] == []
+
+
+def test_dlt_wrote_the_raw_tables_the_contract_describes(first_run):
+    """docs/raw-tables.md (the dbt sources YAML) against the tables dlt created: names, types, order."""
+    loaded = loaded_columns(first_run, ["raw_github", "raw_pagerduty"])
+    assert sorted(loaded) == ["raw_github.deployments", "raw_github.pull_requests", "raw_github.workflow_runs",
+                              "raw_pagerduty.incidents", "raw_pagerduty.services"]  # no release in the scenario
+    assert loaded == contracted_columns(loaded)

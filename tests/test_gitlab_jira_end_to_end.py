@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbt_fixtures import execute
+from dbt_fixtures import contracted_columns, execute, loaded_columns
 from gitlab_jira_fixtures import at, build_scenario, extract, make_project, merge_request, pipeline
 from simorg.server import SimulatedOrg
 
@@ -72,26 +72,26 @@ def pipeline_run(tmp_path_factory):
     second = project.dbt(*BUILD)
     assert second.success, second.text
     after = {sql: execute(project.warehouse, sql) for sql in (DEPLOYMENTS, CHANGES, INCIDENTS)}
-    return before, after, requests
+    return before, after, requests, project.warehouse
 
 
 def test_each_gitlab_and_jira_method_counts_what_its_definition_matches(pipeline_run):
-    before, _, _ = pipeline_run
+    before, *_ = pipeline_run
     assert before[DEPLOYMENTS] == FIRST_DEPLOYMENTS
 
 
 def test_merge_requests_follow_the_pull_request_lead_time_rules(pipeline_run):
-    before, _, _ = pipeline_run
+    before, *_ = pipeline_run
     assert before[CHANGES] == FIRST_CHANGES
 
 
 def test_jira_incidents_run_from_created_to_resolved(pipeline_run):
-    before, _, _ = pipeline_run
+    before, *_ = pipeline_run
     assert before[INCIDENTS] == FIRST_INCIDENTS
 
 
 def test_deleted_records_stay_and_new_ones_arrive(pipeline_run):
-    _, after, _ = pipeline_run
+    _, after, *_ = pipeline_run
     assert after[DEPLOYMENTS] == sorted(FIRST_DEPLOYMENTS + [
         ("gitlab_pipeline:26", "billing", "gl-pipelines", "2024-01-12 12:00:00", False)])
     assert after[CHANGES] == FIRST_CHANGES + [("gitlab:17", "gitlab_pipeline:26", 5.0)]  # Jan 12 07:00 -> 12:00
@@ -99,7 +99,7 @@ def test_deleted_records_stay_and_new_ones_arrive(pipeline_run):
 
 
 def test_the_second_run_reads_only_what_changed_since_the_cursor_minus_lookback(pipeline_run):
-    _, _, requests = pipeline_run
+    _, _, requests, _ = pipeline_run
     # Cursors after run 1: pipelines Jan 3 12:00 (25), issues Jan 11 09:00 (REL-2); lookback 1 h.
     # Pipelines updated since Jan 3 11:00: 24, 25, 26 -> each read once more, with its jobs.
     assert requests[("gitlab", "pipeline")] == 3
@@ -107,3 +107,12 @@ def test_the_second_run_reads_only_what_changed_since_the_cursor_minus_lookback(
     # Issues updated since Jan 11 08:00: REL-2 only: one search page, one changelog request.
     assert requests[("jira", "search_jql")] == 1
     assert requests[("jira", "changelog_bulkfetch")] == 1
+
+
+def test_dlt_wrote_the_raw_tables_the_contract_describes(pipeline_run):
+    """docs/raw-tables.md (the dbt sources YAML) against the tables dlt created: names, types, order."""
+    *_, warehouse = pipeline_run
+    loaded = loaded_columns(warehouse, ["raw_gitlab", "raw_jira"])
+    assert sorted(loaded) == ["raw_gitlab.deployments", "raw_gitlab.jobs", "raw_gitlab.merge_requests",
+                              "raw_gitlab.pipelines", "raw_jira.issues", "raw_jira.status_changes"]
+    assert loaded == contracted_columns(loaded)

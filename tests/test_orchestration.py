@@ -21,6 +21,7 @@ from dora.core.warehouse_lock import run_lock
 from orchestration.automation import build_refresh_schedule
 from orchestration.definitions import build_definitions
 from orchestration.ingestion import build_ingestion_assets
+from orchestration.install import InstallResource
 from simorg.generate import generate_scenario
 from simorg.server import SimulatedOrg
 
@@ -62,7 +63,7 @@ def loaded_definitions(tmp_path_factory, definitions_dir_copy):
         mp.setenv("DORA_DEFINITIONS_DIR", str(definitions_dir_copy))
         mp.setenv("DORA_SCHEDULE", "*/15 * * * *")
         mp.setenv("DORA_FRESHNESS_HOURS", "5")
-        return build_definitions(Home.from_env())
+        return build_definitions(Home.from_env(), definitions_dir())
 
 
 @pytest.fixture
@@ -116,7 +117,8 @@ def test_raw_tables_are_stale_after_dora_freshness_hours(loaded_definitions, hom
         timedelta(hours=5)}
     monkeypatch.delenv("DORA_FRESHNESS_HOURS", raising=False)
     [policy] = {spec.freshness_policy.fail_window.to_timedelta()
-                for assets in build_ingestion_assets(home).values() for spec in assets.specs}
+                for assets in build_ingestion_assets(InstallResource(home_dir=str(home.root), definitions_dir=str(definitions_dir())))
+                for spec in assets.specs}
     assert policy == timedelta(hours=2)  # two missed hourly runs by default
 
 
@@ -160,7 +162,8 @@ def test_a_definition_edit_makes_the_sensor_request_a_rebuild_of_what_depends_on
     sensor = loaded_definitions.resolve_sensor_def("definitions_changed")
 
     def tick(cursor):
-        context = build_sensor_context(cursor=cursor, repository_def=loaded_definitions.get_repository_def())
+        context = build_sensor_context(cursor=cursor, repository_def=loaded_definitions.get_repository_def(),
+                                       resources={"install": loaded_definitions.resources["install"]})
         result = sensor.evaluate_tick(context)
         return result, result.cursor
 

@@ -70,7 +70,7 @@ def test_a_run_held_in_extraction_turns_away_a_second_run_holds_up_a_scheduled_o
 
         killer = threading.Thread(target=kill_once_the_scheduled_run_waits)
         killer.start()
-        defs = build_definitions(home)  # the refresh job with the schedule's selection (configured sources)
+        defs = build_definitions(home, settings.definitions)  # the refresh job with the schedule's selection (configured sources)
         result = defs.resolve_job_def("refresh").execute_in_process(
             instance=DagsterInstance.get(), asset_selection=refresh_selection(defs.resolve_asset_graph()), raise_on_error=False
         )
@@ -95,7 +95,7 @@ def test_a_run_killed_during_the_dbt_build_is_completed_by_the_next_run(settings
         run.kill()
     assert not home.published.exists()  # nothing half-built was published
 
-    run_pipeline(home)
+    run_pipeline(home, settings.definitions)
 
     assert_same_tables(snapshot(home.published), settings.baseline)
 
@@ -151,7 +151,7 @@ def test_a_run_killed_while_publishing_leaves_readers_the_previous_file(settings
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert reader.stdout.readline() == "reading\n"
-    run_pipeline(home)
+    run_pipeline(home, settings.definitions)
     out, _ = reader.communicate("\n", timeout=60)
 
     assert out.startswith("opened ") and int(out.split()[1]) > 0, out

@@ -82,7 +82,7 @@ def test_a_run_through_every_survivable_fault_publishes_the_clean_runs_tables(se
     home = Home(tmp_path / "home")
     settings.org.inject(*(fresh(fault) for fault, _, _ in SURVIVABLE_FAULTS.values()))
 
-    run_pipeline(home)
+    run_pipeline(home, settings.definitions)
 
     # The faulty run itself converges, so a next healthy run has nothing to repair; that a rerun
     # changes nothing is test_dbt_pipeline.py test_runs_are_idempotent_and_read_only_new_loads and
@@ -104,7 +104,7 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
             monkeypatch.setenv(key, value)
         org.inject(Fault.primary_limit(path="graphql", reset_in=3600, status=403))
         with pytest.raises(click.ClickException) as failure:
-            run_pipeline(home)
+            run_pipeline(home, install.definitions)
         expected_reset = datetime.fromtimestamp(time.time() + 3600, timezone.utc)
 
     captured = capsys.readouterr()

@@ -8,7 +8,6 @@ header is refused rather than rewritten, so nothing in it is lost.
 from __future__ import annotations
 
 import csv
-import fcntl
 import os
 import re
 import tempfile
@@ -28,6 +27,7 @@ from dora.core.definitions import (
     read_definitions,
     row_problems,
 )
+from dora.core.files import fsync, locked
 
 
 class DefinitionRejected(Exception):
@@ -44,12 +44,8 @@ def _exclusive(directory: Path) -> Iterator[None]:
 
     The lock is a flock on the seeds directory itself, so no lock file is left among the seeds.
     """
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    with locked(directory):
         yield
-    finally:
-        os.close(descriptor)
 
 
 def _write_atomically(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
@@ -69,11 +65,7 @@ def _write_atomically(path: Path, header: list[str], rows: list[dict[str, str]])
     except BaseException:
         os.unlink(handle.name)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync(path.parent)
 
 
 def _readable(directory: Path, kind: str, catalog: Catalog) -> DefinitionFile:

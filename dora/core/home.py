@@ -16,7 +16,8 @@ DEFAULT_HOME = PROJECT_ROOT / "data"
 
 
 def definitions_dir() -> Path:
-    """The definition files (dbt seeds) users edit; DORA_DEFINITIONS_DIR points elsewhere."""
+    """The definition files (dbt seeds) users edit; DORA_DEFINITIONS_DIR points elsewhere. Read
+    where a command starts (and by `dagster dev`'s definitions), then passed on as a path."""
     return Path(os.environ.get("DORA_DEFINITIONS_DIR", DBT_PROJECT_DIR / "seeds")).expanduser().resolve()
 
 

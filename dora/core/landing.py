@@ -16,7 +16,6 @@ same payload sent twice is stored once, and a changed payload with the same id i
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +25,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from dora.core.files import fsync, locked
 
 MAX_TEXT = 1000
 # How far ahead of the receiving clock a time may be: the sender's clock may run ahead, a time
@@ -235,9 +236,7 @@ class LandingArea:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(kind)
         created = not path.exists()
-        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        with locked(path, os.O_RDWR | os.O_APPEND | os.O_CREAT) as descriptor:
             self._cut_incomplete_tail(descriptor)
             latest = self._catch_up(kind, path)
             previous = latest.get(record["id"])
@@ -250,10 +249,8 @@ class LandingArea:
             os.fsync(descriptor)
             latest[record["id"]] = _content(record)
             self._offsets[kind.name] += len(line)
-        finally:
-            os.close(descriptor)
         if created:
-            self._fsync_directory()
+            fsync(self.directory)
         return "created" if previous is None else "updated"
 
     def _cut_incomplete_tail(self, descriptor: int) -> None:
@@ -277,10 +274,3 @@ class LandingArea:
             latest[record["id"]] = _content(record)
         self._offsets[kind.name] = offset
         return latest
-
-    def _fsync_directory(self) -> None:
-        descriptor = os.open(self.directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from dora.core.files import fsync
 from dora.core.home import Home
 from dora.core.warehouse_config import warehouse_config
 
@@ -66,13 +67,13 @@ def publish(home: Home) -> dict[str, int]:
         con.execute("detach published")
     finally:
         con.close()
-    _fsync(staging)
-    _fsync(version)
+    fsync(staging)
+    fsync(version)
     previous = target.resolve().parent if target.is_symlink() else None
     link = target.with_name(f".{target.name}.{os.getpid()}.link")
     os.symlink(Path(version.name) / target.name, link)
     os.replace(link, target)
-    _fsync(target.parent)
+    fsync(target.parent)
     for old in target.parent.glob(VERSION_GLOB):
         if old not in (version, previous):
             shutil.rmtree(old)
@@ -99,11 +100,3 @@ def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:
             from "{schema}"."{table}" """,
             [schema.removeprefix("raw_"), table],
         )
-
-
-def _fsync(path: os.PathLike) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,54 +1,67 @@
-"""One writer at a time: advisory file locks below DORA_HOME.
+"""One writer at a time: the warehouse's write lock, and the run lock of a data directory.
 
 DuckDB refuses a second writing process with "Could not set lock on file". Every step that
-opens the warehouse for writing (dlt loads, dbt builds, publishing) takes the warehouse lock
-first, so a scheduled run and a manual `dora run` queue behind each other instead of crashing;
-a second `dora run` of the same home is refused at once by the run lock.
+opens the warehouse for writing (dlt loads, dbt builds, publishing) holds the write lock, so a
+scheduled run and a manual `dora run` queue behind each other instead of crashing; a second
+`dora run` of the same home is refused at once by the run lock.
+
+A write lock is a `WriteLock`: it says how to try to take the lock and how to wait for it, and
+`held()` does the rest (the same for every warehouse). `FileWriteLock` is DuckDB's, a flock
+below DORA_HOME; a warehouse in a database server takes a lock of its own kind there instead.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
+import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from dora.core.files import locked
 from dora.core.home import Home
 
 log = logging.getLogger(__name__)
 
 
-@contextmanager
-def warehouse_lock(home: Home) -> Iterator[None]:
-    """Hold the warehouse write lock, waiting for another process that holds it."""
-    with _flock(home.root / "warehouse.lock") as acquired:
-        if not acquired:
-            log.info("Another run is writing the warehouse; waiting for it to finish.")
-            with _flock(home.root / "warehouse.lock", wait=True):
+class WriteLock(ABC):
+    """The lock every writer of one warehouse holds while it writes."""
+
+    @abstractmethod
+    def acquired(self, wait: bool) -> AbstractContextManager[bool]:
+        """Hold the lock for the block; yields False (holding nothing) when `wait` is False and
+        another process holds it."""
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the block, waiting (and saying so) while another process holds it."""
+        with self.acquired(wait=False) as acquired:
+            if acquired:
                 yield
-        else:
+                return
+        log.info("Another run is writing the warehouse; waiting for it to finish.")
+        with self.acquired(wait=True):
             yield
+
+
+@dataclass(frozen=True)
+class FileWriteLock(WriteLock):
+    """A flock on a file beside a DuckDB warehouse (DuckDB itself refuses a second writer)."""
+
+    path: Path
+
+    @contextmanager
+    def acquired(self, wait: bool) -> Iterator[bool]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(self.path, os.O_RDWR | os.O_CREAT, wait=wait) as descriptor:
+            yield descriptor is not None
 
 
 @contextmanager
 def run_lock(home: Home) -> Iterator[bool]:
     """Try to become the only `dora run` of this home; yields False when another holds it."""
-    with _flock(home.root / "run.lock") as acquired:
-        yield acquired
-
-
-@contextmanager
-def _flock(path: Path, wait: bool = False) -> Iterator[bool]:
-    """An exclusive flock on `path`; yields whether it was acquired (always, when waiting)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    home.root.mkdir(parents=True, exist_ok=True)
+    with locked(home.root / "run.lock", os.O_RDWR | os.O_CREAT, wait=False) as descriptor:
+        yield descriptor is not None
