@@ -168,7 +168,7 @@ def test_globs_that_can_never_match_are_refused_naming_the_option_and_the_column
         handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,\n")
     failed = run("check")
     assert (failed.exit_code, failed.stderr) == (
-        1, f"{seeds / 'deployment_definitions.csv'}:4:4: unclosed '[' in 'main[' (a set needs its ']'; "
+        1, f"{seeds / 'deployment_definitions.csv'}:5:4: unclosed '[' in 'main[' (a set needs its ']'; "
            "a literal [ is written \\[)\n")
 
 
@@ -180,7 +180,8 @@ def test_a_file_saved_by_excel_with_a_byte_order_mark_is_accepted(seeds):
     assert run("remove", "merged-to-master").exit_code == 0
     assert path.read_text() == ("definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,"
                                 "tag,environment,state,service,project,issue_type,status,component\n"
-                                "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n")
+                                "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n"
+                                "custom-api-deployments,custom,,,,,,,,,,,,,,,,\n")
 
 
 def test_dora_run_prints_the_notice_of_a_file_of_an_earlier_version(seeds, home, monkeypatch):

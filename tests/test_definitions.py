@@ -121,9 +121,10 @@ def test_a_byte_order_mark_is_read_as_nothing(seeds):
         path = definitions.definition_file(seeds, kind)
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert definitions.check(seeds) == ([], [])
-    assert [row["definition_id"] for row in rows_of(seeds, "deployment")] == ["merged-to-main", "merged-to-master"]
+    assert [row["definition_id"] for row in rows_of(seeds, "deployment")] == [
+        "merged-to-main", "merged-to-master", "custom-api-deployments"]
     add_definition(seeds, "incident", "pagerduty", {"urgency": "high"}, "urgent")
-    assert [row["definition_id"] for row in rows_of(seeds, "incident")] == ["all-pagerduty", "urgent"]
+    assert [row["definition_id"] for row in rows_of(seeds, "incident")] == ["all-pagerduty", "custom-api-incidents", "urgent"]
 
 
 @pytest.mark.parametrize(("pattern", "problem"), [
