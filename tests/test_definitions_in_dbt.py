@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import duckdb
@@ -33,7 +31,9 @@ from dora.core.definition_preview import match_sql, preview
 from dora.core.home import Home
 from dora.core.publish import publish
 from orchestration.progress import step_progress
-from orchestration.transformation import DoraDbtCliResource, build_dbt_assets
+from orchestration.dbt_install import DBT_EXECUTABLE, DoraDbtCliResource
+from orchestration.install import InstallResource
+from orchestration.transformation import build_dbt_assets
 
 LOAD = "1700000001.000001"
 HISTORY = ["build", "--select", "+deployment_history", "+incident_history", "--exclude-resource-type", "unit_test"]
@@ -359,9 +359,10 @@ def test_a_file_of_an_earlier_version_saved_by_excel_builds_like_the_current_one
     (seeds / "deployment_definitions.csv").write_bytes(
         b"\xef\xbb\xbfbranch,definition_id,method,repository,label,author,title,workflow,event,conclusion,tag,"
         b"environment,state,service\n"
-        b"main,merged-to-main,merged_pr,,,,,,,,,,,\nmaster,merged-to-master,merged_pr,,,,,,,,,,,\n")
+        b"main,merged-to-main,merged_pr,,,,,,,,,,,\nmaster,merged-to-master,merged_pr,,,,,,,,,,,\n"
+        b",custom-api-deployments,custom,,,,,,,,,,,\n")
     (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title\n"
-                                                    "all-pagerduty,pagerduty,,,,,\n")
+                                                    "all-pagerduty,pagerduty,,,,,\ncustom-api-incidents,custom,,,,,\n")
     result = project.dbt(*REEVALUATE)
     assert result.success, result.text
     assert f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component: read as empty " \
@@ -380,11 +381,11 @@ def test_a_run_shows_the_validation_message_without_dagsters_wrapping(project, s
         handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,\n")
     home = Home(tmp_path).ensure()
     monkeypatch.setenv("DORA_WAREHOUSE", str(home.warehouse))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     dbt_project = DbtProject(project_dir=project.directory, profiles_dir=project.directory)
     job = Definitions(
-        assets=[build_dbt_assets(home, dbt_project)],
-        resources={"dbt": DoraDbtCliResource(project_dir=dbt_project)},
+        assets=[build_dbt_assets(dbt_project)],
+        resources={"dbt": DoraDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+                   "install": InstallResource(home_dir=str(home.root), definitions_dir=str(seeds))},
         loggers={"step_progress": step_progress},
     ).resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False,
@@ -397,7 +398,7 @@ def test_a_run_shows_the_validation_message_without_dagsters_wrapping(project, s
         "  … dora_dbt",
         "  ✗ dora_dbt: Compilation Error in operation dora-on-run-start-0 (./dbt_project.yml)",
         "  Invalid definitions:",
-        f"  {seeds / 'deployment_definitions.csv'} line 4 (definition_id 'typo'): column 'branch' has an unclosed "
+        f"  {seeds / 'deployment_definitions.csv'} line 5 (definition_id 'typo'): column 'branch' has an unclosed "
         "'[' in 'main['",
         "  ",
         "  > in macro validate_definitions (macros/validate_definitions.sql)",
