@@ -3,7 +3,6 @@ and the dbt command line dagster-dbt invokes."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from functools import cached_property
@@ -30,11 +29,8 @@ def install_dbt_project(home: Home, definitions: Path) -> DbtProject:
     definitions directory, and a profile naming this install's warehouse. Seeds must sit inside
     the project directory: dbt writes each seed's SQL to target/run/<seed path>, and for a seed
     path outside the project that lands on the CSV file itself. Each install also keeps its own
-    target directory, so two installs never share dbt artifacts. dbt's validation of the
-    definition files names them by DORA_DEFINITIONS_DIR (the setting a person gives), so it is
-    set for the dbt processes to the directory `seeds` links to.
+    target directory, so two installs never share dbt artifacts.
     """
-    os.environ["DORA_DEFINITIONS_DIR"] = str(definitions)
     project_dir = home.root / "dbt"
     project_dir.mkdir(parents=True, exist_ok=True)
     links = {entry.name: entry for entry in DBT_PROJECT_DIR.iterdir() if entry.name not in PER_INSTALL}

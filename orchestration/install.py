@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dlt
@@ -35,6 +38,21 @@ class InstallResource(ConfigurableResource):
         """Held by every step that writes the warehouse (dlt loads, dbt builds, publishing). A
         DuckDB warehouse is one file that one process may write: its lock is a file beside it."""
         return FileWriteLock(self.home.root / "warehouse.lock")
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """While dbt runs: DORA_DEFINITIONS_DIR names the definition files, so dbt's validation
+        (macros/validate_definitions.sql) names the files a person edits, not the install's
+        `seeds` link to them. Restored afterwards: nothing else in the process reads it."""
+        previous = os.environ.get("DORA_DEFINITIONS_DIR")
+        os.environ["DORA_DEFINITIONS_DIR"] = self.definitions_dir
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ["DORA_DEFINITIONS_DIR"]
+            else:
+                os.environ["DORA_DEFINITIONS_DIR"] = previous
 
     def pipeline(self, source: str) -> dlt.Pipeline:
         """The dlt pipeline loading `source` into this install's warehouse."""

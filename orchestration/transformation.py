@@ -30,7 +30,7 @@ def build_dbt_assets(project: DbtProject):
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=DoraDbtTranslator())
     def dora_dbt(context: AssetExecutionContext, dbt: DbtCliResource, install: InstallResource):
         # Unit tests need existing tables (stack pitfall 9); they run in the test suite instead.
-        with install.write_lock().held():
+        with install.write_lock().held(), install.dbt_environment():
             yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
 
     return dora_dbt
