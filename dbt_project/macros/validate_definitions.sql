@@ -3,16 +3,17 @@
     method does not use, a missing required filter, a missing column. Every problem is listed as
     `<file> line <n> (definition_id '<id>'): column '<column>' ...` (line 1 is the header).
 
-    It reads the CSV files themselves (the seeds are only loaded later in the run); which filter
-    columns each method uses comes from definition_methods.csv alone. -#}
+    It reads the CSV files themselves (the seeds are only loaded later in the run), in Jinja, so it
+    runs the same on every warehouse; which filter columns each method uses comes from
+    definition_methods.csv alone. -#}
 {% macro validate_definitions() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set methods_file = seed_file_path('definition_methods') -%}
+    {%- set methods = read_csv_rows(seed_file_path('definition_methods'))[1] -%}
     {%- set problems = [] -%}
     {%- for kind in ['deployment', 'incident'] -%}
-        {%- do problems.extend(definition_problems(kind, seed_file_path(kind ~ '_definitions'), methods_file)) -%}
+        {%- do problems.extend(definition_problems(kind, seed_file_path(kind ~ '_definitions'), methods)) -%}
     {%- endfor -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error("Invalid definitions:\n" ~ problems | join("\n")) }}
@@ -27,103 +28,77 @@
     {{ exceptions.raise_compiler_error("seed " ~ seed_name ~ " not found") }}
 {% endmacro %}
 
-{% macro read_definition_csv(path) -%}
-    read_csv('{{ path }}', header = true, all_varchar = true)
-{%- endmacro %}
+{#- [header, rows] of a CSV file, each row a dict of text cells ('' when empty, as when dbt loads
+    it as a seed: also 'null'). Read with agate, the CSV reader dbt loads seeds with; dbt's Jinja has
+    no file reading of its own, so agate's Table.from_csv is reached through a query result (an
+    agate table), whose text column type also gives every column of the file. -#}
+{% macro read_csv_rows(path) %}
+    {%- set probe = run_query("select 'text' as probe") -%}
+    {%- set header = probe.from_csv(path, row_limit=0, encoding='utf-8-sig').column_names -%}
+    {%- set text_columns = {} -%}
+    {%- for column in header -%}
+        {%- do text_columns.update({column: probe.column_types[0]}) -%}
+    {%- endfor -%}
+    {%- set rows = [] -%}
+    {%- for row in probe.from_csv(path, column_types=text_columns, encoding='utf-8-sig').rows -%}
+        {%- set cells = {} -%}
+        {%- for column in header -%}
+            {%- do cells.update({column: row[column] or ''}) -%}
+        {%- endfor -%}
+        {%- do rows.append(cells) -%}
+    {%- endfor -%}
+    {{ return([header | list, rows]) }}
+{% endmacro %}
 
-{#- The problems of one definition file, as messages. -#}
-{% macro definition_problems(kind, path, methods_path) %}
+{#- The problems of one definition file, as messages, by line and column. -#}
+{% macro definition_problems(kind, path, methods) %}
     {%- set file_name = path.split('/')[-2:] | join('/') -%}
-    {%- set methods_sql -%}
-        select * from {{ read_definition_csv(methods_path) }} where kind = '{{ kind }}'
-    {%- endset -%}
-    {%- set header = run_query("describe select * from " ~ read_definition_csv(path)).columns[0].values() -%}
-    {%- set expected = ['definition_id', 'method'] + run_query("select distinct filter from (" ~ methods_sql ~ ") order by 1").columns[0].values() | list -%}
+    {%- set method_filters = {} -%}
+    {%- for row in methods if row['kind'] == kind -%}
+        {%- do method_filters.setdefault(row['method'], {}).update({row['filter']: row['required'] == 'true'}) -%}
+    {%- endfor -%}
+    {%- set known_methods = method_filters.keys() | sort -%}
+    {%- set filters = [] -%}
+    {%- for filter in method_filters.values() | map('list') | sum(start=[]) | unique | sort -%}
+        {%- do filters.append(filter) -%}
+    {%- endfor -%}
+    {%- set header, definitions = read_csv_rows(path) -%}
     {%- set missing = [] -%}
-    {%- for column in expected if column not in header -%}
+    {%- for column in ['definition_id', 'method'] + filters if column not in header -%}
         {%- do missing.append(file_name ~ ": missing column '" ~ column ~ "'") -%}
     {%- endfor -%}
     {%- if missing -%}
         {{ return(missing) }}
     {%- endif -%}
-    {%- set problems_sql -%}
-        with
-
-        definitions as (
-            select row_number() over () + 1 as line, *
-            from {{ read_definition_csv(path) }}
-        ),
-
-        method_filters as ({{ methods_sql }}),
-
-        filled_cells as (
-            unpivot definitions
-            on columns(* exclude (line, definition_id, method))
-            into name filter value pattern
-        ),
-
-        empty_ids as (
-            select line, definition_id, 'definition_id' as column_name, 'is empty' as problem
-            from definitions
-            where coalesce(trim(definition_id), '') = ''
-        ),
-
-        duplicate_ids as (
-            select line, definition_id, 'definition_id' as column_name,
-                'is a duplicate (first used on line ' || first_line || ')' as problem
-            from (
-                select line, definition_id, min(line) over (partition by trim(definition_id)) as first_line
-                from definitions
-                where coalesce(trim(definition_id), '') <> ''
-            )
-            where line > first_line
-        ),
-
-        unknown_methods as (
-            select line, definition_id, 'method' as column_name,
-                'has unknown method ''' || coalesce(method, '') || ''' (known: '
-                || (select string_agg(distinct method, ', ' order by method) from method_filters) || ')' as problem
-            from definitions
-            where coalesce(method, '') not in (select method from method_filters)
-        ),
-
-        unused_filters as (
-            select line, definition_id, filter as column_name,
-                'is not used by method ''' || method || '''' as problem
-            from filled_cells
-            where trim(pattern) <> ''
-              and method in (select method from method_filters)
-              and not exists (
-                  select 1 from method_filters
-                  where method_filters.method = filled_cells.method and method_filters.filter = filled_cells.filter
-              )
-        ),
-
-        missing_required_filters as (
-            select definitions.line, definitions.definition_id, method_filters.filter as column_name,
-                'is required by method ''' || definitions.method || '''' as problem
-            from definitions
-            inner join method_filters
-                on definitions.method = method_filters.method and method_filters.required = 'true'
-            left join filled_cells
-                on definitions.line = filled_cells.line and method_filters.filter = filled_cells.filter
-                and trim(filled_cells.pattern) <> ''
-            where filled_cells.line is null
-        ),
-
-        problems as (
-            select * from empty_ids
-            union all select * from duplicate_ids
-            union all select * from unknown_methods
-            union all select * from unused_filters
-            union all select * from missing_required_filters
-        )
-
-        select
-            '{{ file_name }} line ' || line || ' (definition_id ''' || coalesce(definition_id, '') || '''): column '''
-            || column_name || ''' ' || problem as message
-        from problems
-        order by line, column_name
-    {%- endset -%}
-    {{ return(run_query(problems_sql).columns[0].values() | list) }}
+    {%- set problems = [] -%}
+    {%- set first_lines = {} -%}
+    {%- for row in definitions -%}
+        {%- set line = loop.index + 1 -%}
+        {%- set found = [] -%}
+        {%- set definition_id = row['definition_id'] | trim -%}
+        {%- if definition_id == '' -%}
+            {%- do found.append(['definition_id', 'is empty']) -%}
+        {%- elif definition_id in first_lines -%}
+            {%- do found.append(['definition_id', 'is a duplicate (first used on line ' ~ first_lines[definition_id] ~ ')']) -%}
+        {%- else -%}
+            {%- do first_lines.update({definition_id: line}) -%}
+        {%- endif -%}
+        {%- set method = row['method'] -%}
+        {%- if method not in method_filters -%}
+            {%- do found.append(['method', "has unknown method '" ~ method ~ "' (known: " ~ known_methods | join(', ') ~ ")"]) -%}
+        {%- else -%}
+            {%- for column in header if column not in ('definition_id', 'method') and row[column] | trim != ''
+                                         and column not in method_filters[method] -%}
+                {%- do found.append([column, "is not used by method '" ~ method ~ "'"]) -%}
+            {%- endfor -%}
+            {%- for filter, required in method_filters[method].items() if required and row[filter] | trim == '' -%}
+                {%- do found.append([filter, "is required by method '" ~ method ~ "'"]) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- for column, problem in found | sort -%}
+            {%- do problems.append(file_name ~ ' line ' ~ line ~ " (definition_id '" ~ row['definition_id'] ~ "'): column '"
+                                   ~ column ~ "' " ~ problem) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(problems) }}
 {% endmacro %}
