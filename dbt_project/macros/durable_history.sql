@@ -43,6 +43,18 @@ effective_definitions as (
     from definitions
 ),
 
+definition_patterns as materialized (
+    -- each filter compiled once (macros/definition_filters.sql), not once per candidate
+    select
+        definition_id,
+        method,
+        {%- for filter in filters %}
+        {{ filter_pattern(filter) }} as {{ filter }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from effective_definitions
+),
+
 current_definitions as (
     select md5(coalesce(
         (select string_agg(effective_definitions::varchar, '|' order by definition_id) from effective_definitions),
@@ -90,16 +102,16 @@ candidates as (
 matches as (
     select
         candidates.candidate_id,
-        min(effective_definitions.definition_id) as definition_id
+        min(definition_patterns.definition_id) as definition_id
     from candidates
-    inner join effective_definitions
-        on candidates.method = effective_definitions.method
+    inner join definition_patterns
+        on candidates.method = definition_patterns.method
     where
         {%- for filter in filters %}
         {% if filter in list_filters -%}
-        {{ any_value_matches('candidates.' ~ list_filters[filter], 'effective_definitions.' ~ filter) }}
+        {{ any_value_matches('candidates.' ~ list_filters[filter], 'definition_patterns.' ~ filter) }}
         {%- else -%}
-        {{ filter_matches('candidates.' ~ filter, 'effective_definitions.' ~ filter) }}
+        {{ filter_matches('candidates.' ~ filter, 'definition_patterns.' ~ filter) }}
         {%- endif %}
         {{- ' and' if not loop.last }}
         {%- endfor %}

@@ -29,7 +29,7 @@ windows as (
     select
         window_days,
         window_end,
-        window_end - to_days(window_days) as window_start
+        {{ dbt.dateadd('day', '-window_days', 'window_end') }} as window_start
     from (
         select
             {%- if var('window_end') %}
@@ -37,14 +37,14 @@ windows as (
             {%- else %}
             cast(date_trunc('day', timezone('UTC', now())) as timestamp) as window_end
             {%- endif %}
-    )
+    ) as window_bounds
     cross join (values (30), (90)) as days(window_days)
 ),
 
 scopes as (
-    select distinct scope, scope_name from ({{ scoped('deployments') }})
+    select distinct scope, scope_name from ({{ scoped('deployments') }}) as deployment_scopes
     union
-    select distinct scope, scope_name from ({{ scoped('incidents') }})
+    select distinct scope, scope_name from ({{ scoped('incidents') }}) as incident_scopes
 ),
 
 scope_windows as (
@@ -76,7 +76,7 @@ lead_time as (
     select
         scope, scope_name, window_days,
         count(change_id) as changes,
-        quantile_cont(lead_time_hours, 0.5) as lead_time_median_hours
+        {{ percentile_cont('lead_time_hours', 0.5) }} as lead_time_median_hours
     from windowed_changes
     group by scope, scope_name, window_days
 ),
@@ -85,7 +85,7 @@ time_to_restore as (
     select
         scope, scope_name, window_days,
         count(incident_id) as incidents,
-        quantile_cont(time_to_restore_hours, 0.5) as time_to_restore_median_hours
+        {{ percentile_cont('time_to_restore_hours', 0.5) }} as time_to_restore_median_hours
     from windowed_incidents
     group by scope, scope_name, window_days
 ),
@@ -97,11 +97,12 @@ metrics as (
         scope_windows.window_days,
         scope_windows.window_end,
         deployment_frequency.deployments,
-        deployment_frequency.deployments / (scope_windows.window_days / 7.0) as deployments_per_week,
+        cast(deployment_frequency.deployments as double precision) / (scope_windows.window_days / 7.0) as deployments_per_week,
         lead_time.changes,
         lead_time.lead_time_median_hours,
         deployment_frequency.failed_deployments,
-        deployment_frequency.failed_deployments / nullif(deployment_frequency.deployments, 0) as change_failure_rate,
+        cast(deployment_frequency.failed_deployments as double precision) / nullif(deployment_frequency.deployments, 0)
+            as change_failure_rate,
         time_to_restore.incidents,
         time_to_restore.time_to_restore_median_hours
     from scope_windows
