@@ -15,6 +15,7 @@ import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from dbt.cli.main import dbtRunner
@@ -169,6 +170,7 @@ def table_rows(warehouse: Warehouse | Path, table: str) -> list[tuple]:
 class DbtRun:
     success: bool
     messages: list[str] = field(default_factory=list)
+    result: Any = None  # dbt's own result (e.g. the compiled nodes)
 
     @property
     def text(self) -> str:
@@ -215,4 +217,10 @@ class DbtProjectCopy:
                     os.environ[name] = value
         if result.exception is not None:
             messages.append(str(result.exception))
-        return DbtRun(result.success, messages)
+        return DbtRun(result.success, messages, result.result)
+
+    def compiled(self, sql: str) -> str:
+        """`sql` with the project's macros expanded for this warehouse (`dbt compile --inline`)."""
+        run = self.dbt("compile", "--inline", sql)
+        assert run.success, run.text
+        return run.result.results[0].node.compiled_code
