@@ -112,6 +112,17 @@
     (array_agg({{ value }} order by {{ order_by | join(' desc, ') }} desc))[1]
 {%- endmacro %}
 
+{#- A post-hook: refresh the planner's statistics of a table just built (a view or ephemeral
+    model has none). Postgres plans joins on a fresh table without them badly: deployment_history
+    at 100,000 PRs took 22 s instead of 4 s while int_repository_names had no statistics yet. -#}
+{% macro refresh_statistics(relation) -%}
+    {%- if model.config.materialized in ('table', 'incremental', 'seed') -%}
+        {{ return(adapter.dispatch('refresh_statistics', 'dora')(relation)) }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro default__refresh_statistics(relation) -%}
+{%- endmacro %}
+
 {#- A FROM clause: each row of `left` with the row of `right` of the same `keys` whose `right_time`
     is nearest to its `left_time` in the direction `operator` says: '>=' the latest at or before it,
     '<=' the earliest at or after it. Rows without one are dropped (an inner join). `left` and

@@ -83,6 +83,10 @@
     end
 {%- endmacro %}
 
+{% macro postgres__refresh_statistics(relation) -%}
+    analyze {{ relation }}
+{%- endmacro %}
+
 {% macro postgres__timestamp_series(start, stop, step) -%}
     generate_series({{ start }}, {{ stop }}, interval '{{ step }}')
 {%- endmacro %}
