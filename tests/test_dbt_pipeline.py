@@ -270,6 +270,17 @@ def test_incidents_are_attributed_explicitly_else_within_the_window(scenario):
     ]
 
 
+def test_quarantine_flags_the_changes_whose_spans_run_backwards(scenario):
+    # PR 104 was opened at 09:00 before its first commit at 10:00, PR 207 at 09:00 before 12:00;
+    # occurred_at is the deployment of the change (run 305, merged_pr:207).
+    assert query(scenario, """
+        select record_type, record_id, service, reason, occurred_at::varchar
+        from marts.quarantine order by record_id""") == [
+        ("change", "104", "api", "first commit is after the PR was opened", "2024-01-09 15:00:00"),
+        ("change", "207", "acme/web", "first commit is after the PR was opened", "2024-01-24 10:00:00"),
+    ]
+
+
 def test_dora_weekly_counts_per_week_and_fills_quiet_weeks(scenario):
     columns = """week_start::varchar, deployments, deployment_days, changes, lead_time_median_hours,
                  lead_time_p90_hours, failed_deployments, change_failure_rate, incidents,
@@ -361,6 +372,7 @@ def test_history_and_marts_survive_source_deletions_and_full_refresh(scenario, t
     execute(project.warehouse, "delete from raw_github.pull_requests where id in (102, 204)")
     execute(project.warehouse, "delete from raw_github.workflow_runs where id = 302")
     execute(project.warehouse, "drop table raw_pagerduty.incidents cascade")  # Postgres: and the views on it
+    execute(project.warehouse, "alter table raw_github.releases drop column html_url cascade")  # reads as null
     result = project.dbt(*BUILD, "--full-refresh")
     assert result.success, result.text
     assert snapshot(project, HISTORY_TABLES + MART_TABLES) == before
