@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from dora.core.home import Home
+from postgres_cluster import PostgresCluster
 
 
 @pytest.fixture
@@ -12,3 +15,11 @@ def home(tmp_path, monkeypatch) -> Home:
     """A fresh, empty DORA_HOME for one test."""
     monkeypatch.setenv("DORA_HOME", str(tmp_path / "dora_home"))
     return Home.from_env().ensure()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL server for the whole session; one that cannot start fails the tests."""
+    cluster = PostgresCluster.start()
+    yield cluster
+    cluster.stop()

@@ -53,7 +53,7 @@ def pipeline_run(tmp_path_factory):
     scenario = build_scenario()
     project = make_project(root)
     with SimulatedOrg(scenario) as org:
-        extract(org, scenario, project.warehouse, root / "dlt")
+        extract(org, scenario, project.warehouse.path, root / "dlt")
         first = project.dbt(*BUILD)
         assert first.success, first.text
         before = {sql: execute(project.warehouse, sql) for sql in (DEPLOYMENTS, CHANGES, INCIDENTS)}
@@ -65,7 +65,7 @@ def pipeline_run(tmp_path_factory):
                                                      at(12, 10), merge_sha="n6".ljust(40, "0")))
         scenario.pipelines.append(pipeline(26, "n6".ljust(40, "0"), "success", at(12, 12)))
         org.reset_requests()
-        extract(org, scenario, project.warehouse, root / "dlt")
+        extract(org, scenario, project.warehouse.path, root / "dlt")
         requests = dict(org.requests)
     for table in ("raw_gitlab.pipelines", "raw_gitlab.merge_requests", "raw_jira.issues"):
         execute(project.warehouse, f"delete from {table} where id in (21, 12, 10001)")  # gone at the source

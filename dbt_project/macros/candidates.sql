@@ -9,11 +9,11 @@
     {%- set shapes = {
         'deployment': [
             ('method', 'varchar'), ('source_id', 'varchar'), ('repository', 'varchar'),
-            ('repository_id', 'bigint'), ('branch', 'varchar'), ('labels', 'varchar[]'),
+            ('repository_id', 'bigint'), ('branch', 'varchar'), ('labels', string_list_type()),
             ('author', 'varchar'), ('title', 'varchar'), ('workflow', 'varchar'), ('event', 'varchar'),
             ('conclusion', 'varchar'), ('tag', 'varchar'), ('environment', 'varchar'),
             ('state', 'varchar'), ('service', 'varchar'), ('project', 'varchar'),
-            ('issue_type', 'varchar'), ('status', 'varchar'), ('components', 'varchar[]'),
+            ('issue_type', 'varchar'), ('status', 'varchar'), ('components', string_list_type()),
             ('commit_sha', 'varchar'), ('deployed_at', 'timestamp'), ('url', 'varchar'),
             ('loaded_at', 'decimal(18, 6)'),
         ],
@@ -21,7 +21,7 @@
             ('method', 'varchar'), ('source_id', 'varchar'), ('service', 'varchar'),
             ('service_id', 'varchar'), ('urgency', 'varchar'), ('priority', 'varchar'),
             ('team', 'varchar'), ('title', 'varchar'), ('project', 'varchar'),
-            ('issue_type', 'varchar'), ('labels', 'varchar[]'), ('components', 'varchar[]'),
+            ('issue_type', 'varchar'), ('labels', string_list_type()), ('components', string_list_type()),
             ('created_at', 'timestamp'), ('resolved_at', 'timestamp'),
             ('linked_deployment_id', 'varchar'), ('linked_commit_sha', 'varchar'), ('url', 'varchar'),
             ('loaded_at', 'decimal(18, 6)'),

@@ -1,17 +1,29 @@
-{#- How one filter cell of a definition matches one record value. dora define's preview evaluates
-    the same rules in Python (dora/core/definition_preview.py); tests/test_definitions_in_dbt.py runs
-    both on one table of cases and compares the preview's counts with what a build matches:
-    - the cell is a DuckDB GLOB pattern matched against the whole value: `*` any characters,
-      `?` one character, `[abc]` one of a set; case-sensitive;
+{#- How one filter cell of a definition matches one record value. The single place of these rules
+    (dora define's preview evaluates the same rules in Python, dora/core/definition_preview.py;
+    tests/test_definitions_in_dbt.py runs both on one table of cases and compares the preview's
+    counts with what a build matches):
+    - the cell is a glob pattern (DuckDB GLOB's rules, on every warehouse: macros/adapters)
+      matched against the whole value: `*` any characters, `?` one character, `[abc]` one of a
+      set; case-sensitive;
     - a leading `!` negates the pattern;
     - an empty cell matches anything (the method's default from definition_methods.csv is applied
       before, in durable_history.sql);
-    - a missing (null) record value is matched as the empty string. -#}
+    - a missing (null) record value is matched as the empty string.
+    A cell is first compiled once with filter_pattern() (a warehouse may translate the glob), then
+    matched any number of times with filter_matches() / any_value_matches(). -#}
+{% macro filter_pattern(cell) -%}
+    (case
+        when coalesce({{ cell }}, '') = '' then {{ cell }}
+        when starts_with({{ cell }}, '!') then '!' || {{ glob_pattern('substr(' ~ cell ~ ', 2)') }}
+        else {{ glob_pattern(cell) }}
+    end)
+{%- endmacro %}
+
 {% macro filter_matches(value, pattern) -%}
     (case
         when coalesce({{ pattern }}, '') = '' then true
-        when starts_with({{ pattern }}, '!') then not (coalesce({{ value }}, '') glob substr({{ pattern }}, 2))
-        else coalesce({{ value }}, '') glob {{ pattern }}
+        when starts_with({{ pattern }}, '!') then not ({{ glob_matches('coalesce(' ~ value ~ ", '')", 'substr(' ~ pattern ~ ', 2)') }})
+        else {{ glob_matches('coalesce(' ~ value ~ ", '')", pattern) }}
     end)
 {%- endmacro %}
 
@@ -21,7 +33,7 @@
     (case
         when coalesce({{ pattern }}, '') = '' then true
         when starts_with({{ pattern }}, '!')
-            then not (coalesce(len(list_filter({{ values }}, lambda value: value glob substr({{ pattern }}, 2))), 0) > 0)
-        else coalesce(len(list_filter({{ values }}, lambda value: value glob {{ pattern }})), 0) > 0
+            then not ({{ any_glob_matches(values, 'substr(' ~ pattern ~ ', 2)') }})
+        else {{ any_glob_matches(values, pattern) }}
     end)
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- A git ref (a release's target_commitish, a deployment's ref) names a branch unless it is a full
     commit sha; a sha names no branch. -#}
 {% macro is_commit_sha(ref) -%}
-    regexp_full_match({{ ref }}, '[0-9a-f]{40}')
+    {{ regex_full_match(ref, "'[0-9a-f]{40}'") }}
 {%- endmacro %}
 
 {% macro branch_of_ref(ref) -%}

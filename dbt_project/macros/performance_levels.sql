@@ -27,9 +27,11 @@
 
 {#- The lowest of some level columns, ignoring nulls (null when all are null). -#}
 {% macro lowest_level(columns) -%}
-    ['low', 'medium', 'high', 'elite'][least(
+    {%- set levels = ['low', 'medium', 'high', 'elite'] -%}
+    case least(
         {%- for column in columns %}
-        list_position(['low', 'medium', 'high', 'elite'], {{ column }}){{ ',' if not loop.last }}
+        case {{ column }} {% for level in levels %}when '{{ level }}' then {{ loop.index }} {% endfor %}end
+        {{- ',' if not loop.last }}
         {%- endfor %}
-    )]
+    ) {% for level in levels %}when {{ loop.index }} then '{{ level }}' {% endfor %}end
 {%- endmacro %}

@@ -1,11 +1,12 @@
 {#- Each row of `relation` three times: for the whole org, for its team, for its service; the DORA
-    marts aggregate per (scope, scope_name). Rows without a team have no team scope. -#}
-{% macro scoped(relation) %}
-    select 'org' as scope, 'org' as scope_name, * from {{ relation }}
+    marts aggregate per (scope, scope_name). Rows without a team have no team scope. `names` are
+    the names of the two scope columns. -#}
+{% macro scoped(relation, names=('scope', 'scope_name')) %}
+    select 'org' as {{ names[0] }}, 'org' as {{ names[1] }}, * from {{ relation }}
     union all
-    select 'team' as scope, team as scope_name, * from {{ relation }} where team is not null
+    select 'team' as {{ names[0] }}, team as {{ names[1] }}, * from {{ relation }} where team is not null
     union all
-    select 'service' as scope, service as scope_name, * from {{ relation }} where service is not null
+    select 'service' as {{ names[0] }}, service as {{ names[1] }}, * from {{ relation }} where service is not null
 {% endmacro %}
 
 {#- Each (scope, window) of the `scope_windows` CTE with the rows of `relation` in that scope whose
@@ -17,11 +18,11 @@
         scope_windows.scope_name,
         scope_windows.window_days,
         scope_windows.window_offset,
-        facts.* exclude (scope, scope_name)
+        facts.*
     from scope_windows
-    left join ({{ scoped(relation) }}) as facts
-        on scope_windows.scope = facts.scope
-        and scope_windows.scope_name = facts.scope_name
+    left join ({{ scoped(relation, ('fact_scope', 'fact_scope_name')) }}) as facts
+        on scope_windows.scope = facts.fact_scope
+        and scope_windows.scope_name = facts.fact_scope_name
         and facts.{{ time_column }} >= scope_windows.window_start
         and facts.{{ time_column }} < scope_windows.window_end
 {% endmacro %}

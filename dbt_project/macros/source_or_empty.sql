@@ -28,5 +28,5 @@
         {%- else -%}
         where false
         {%- endif %}
-    )
+    ) as {{ table_name }}
 {% endmacro %}

@@ -1,12 +1,6 @@
-{#- Raw timestamps are `timestamp with time zone`; downstream everything is a plain UTC `timestamp`,
-    so week/day buckets never depend on the session time zone. -#}
-{% macro utc_timestamp(column) -%}
-    cast(timezone('UTC', {{ column }}) as timestamp)
-{%- endmacro %}
-
 {#- Hours from one timestamp to another (fractional). -#}
 {% macro hours_between(start, finish) -%}
-    (epoch({{ finish }}) - epoch({{ start }})) / 3600.0
+    ({{ epoch_seconds(finish) }} - {{ epoch_seconds(start) }}) / 3600.0
 {%- endmacro %}
 
 {#- A dlt load id ('1700000001.000001', grows with every load) as a comparable number. -#}
@@ -26,5 +20,5 @@
     metrics and is listed in marts.quarantine. A day, as far ahead as the custom API accepts
     (dora/core/landing.py). It depends only on the stored data, never on the clock of the build. -#}
 {% macro dated_after_load(time, loaded_at='loaded_at') -%}
-    coalesce(epoch({{ time }}) > {{ loaded_at }} + 86400, false)
+    coalesce({{ epoch_seconds(time) }} > {{ loaded_at }} + 86400, false)
 {%- endmacro %}

@@ -11,24 +11,29 @@
     to). A filter column the file lacks (a file of an earlier version) is no error: a notice names
     it, and the seed's post-hook add_missing_columns() adds it empty once the seed is loaded.
 
-    The files are read with DuckDB's read_csv (the seeds are only loaded later in the run), which
-    skips a UTF-8 byte-order mark as dbt's seed loader does; which filter columns each method uses
-    comes from definition_methods.csv alone. -#}
+    The checks run in Jinja, on the files themselves (the seeds are only loaded later in the run,
+    and a Postgres server cannot read files where dbt runs), so they are the same on every
+    warehouse; which filter columns each method uses comes from definition_methods.csv alone. -#}
 {% macro validate_definitions() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set methods_file = seed_file_path('definition_methods') -%}
+    {%- set methods = csv_records(seed_file_path('definition_methods')) -%}
     {%- set problems = [] -%}
-    {%- set earlier_files = [] -%}
+    {%- set earlier_ids = {} -%}
     {%- for kind in ['deployment', 'incident'] -%}
         {%- set path = seed_file_path(kind ~ '_definitions') -%}
-        {%- set header_problems = definition_header_problems(kind, path, methods_file) -%}
+        {%- set method_filters = {} -%}
+        {%- for row in methods.rows if row['kind'] == kind -%}
+            {%- do method_filters.setdefault(row['method'], {}).update(
+                {row['filter']: row['required'] == 'true' and row['default_value'] == ''}) -%}
+        {%- endfor -%}
+        {%- set definitions = csv_records(path) -%}
+        {%- set header_problems = definition_header_problems(path, definitions.header, method_filters) -%}
         {%- if header_problems -%}
             {%- do problems.extend(header_problems) -%}
         {%- else -%}
-            {%- do problems.extend(definition_row_problems(kind, path, methods_file, earlier_files)) -%}
-            {%- do earlier_files.append(path) -%}
+            {%- do problems.extend(definition_row_problems(path, definitions, method_filters, earlier_ids)) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if problems -%}
@@ -50,28 +55,43 @@
     {{ return(directory.rstrip('/') ~ '/' ~ path.split('/')[-1] if directory else path) }}
 {% endmacro %}
 
-{#- A definition CSV as text: an empty cell is '' and a cell a short row lacks is null (the
-    nullstr never occurs), so the cells of a row can be counted. -#}
-{% macro read_definition_csv(path, header=true) -%}
-    read_csv('{{ path }}', header = {{ header }}, all_varchar = true, delim = ',', quote = '"', escape = '"',
-             null_padding = true, nullstr = '<dora: no cell>')
-{%- endmacro %}
-
-{#- The column names on the first line of a CSV file, as written (repeats included). -#}
-{% macro csv_header(path) %}
-    {%- set first_line = run_query("select * from " ~ read_definition_csv(path, header=false) ~ " limit 1") -%}
-    {{ return(first_line.rows[0].values() | reject('none') | list) }}
+{#- A CSV file as {header, rows, lines, cell_counts}: its header's names as written (repeats
+    included), each non-empty line's cells by name ('' for a cell the line lacks), the line numbers
+    (line 1: the header) and how many cells each line has, so a ragged line can be told apart.
+    dbt's Jinja has no file reading of its own: the lines are read with agate (dbt's CSV reader,
+    reached through a query result, an agate table) whole, one line a cell, skipping a UTF-8
+    byte-order mark; a line is split into cells (`"..."` quoted, `""` an escaped quote) here. -#}
+{% macro csv_records(path) %}
+    {%- set probe = run_query("select 'text' as line") -%}
+    {%- set raw = probe.from_csv(path, header=False, column_names=['line'], column_types={'line': probe.column_types[0]},
+                                 encoding='utf-8-sig', delimiter='\x1f', quoting=3) -%}
+    {%- set records = {'header': none, 'rows': [], 'lines': [], 'cell_counts': []} -%}
+    {%- for row in raw.rows -%}
+        {%- set cells = [] -%}
+        {%- for cell in modules.re.findall('(?:^|(?<=,))("(?:[^"]|"")*"|[^,]*)', row['line'] or '') -%}
+            {%- do cells.append(cell[1:-1].replace('""', '"') if cell.startswith('"') and cell.endswith('"') and cell | length > 1 else cell) -%}
+        {%- endfor -%}
+        {%- if not row['line'] -%}
+        {%- elif records.header is none -%}
+            {%- do records.update({'header': cells}) -%}
+        {%- else -%}
+            {%- set by_name = {} -%}
+            {%- for name in records.header -%}
+                {%- do by_name.update({name: cells[loop.index0] if loop.index0 < cells | length else ''}) -%}
+            {%- endfor -%}
+            {%- do records.rows.append(by_name) -%}
+            {%- do records.lines.append(loop.index) -%}
+            {%- do records.cell_counts.append(cells | length) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do records.update({'header': records.header or []}) -%}
+    {{ return(records) }}
 {% endmacro %}
 
-{% macro method_filters_sql(kind, methods_path) -%}
-    select * from {{ read_definition_csv(methods_path) }} where kind = '{{ kind }}'
-{%- endmacro %}
-
 {#- The problems of a definition file's header; logs a notice naming the filter columns it lacks. -#}
-{% macro definition_header_problems(kind, path, methods_path) %}
+{% macro definition_header_problems(path, header, method_filters) %}
     {%- set file_name = definition_file_name(path) -%}
-    {%- set header = csv_header(path) -%}
-    {%- set filters = run_query("select filter from (" ~ method_filters_sql(kind, methods_path) ~ ") as methods").columns[0].values() | unique | list -%}
+    {%- set filters = method_filters.values() | map('list') | sum(start=[]) | unique | list -%}
     {%- set problems = [] -%}
     {%- for name in header -%}
         {%- if name not in ['definition_id', 'method'] + filters -%}
@@ -83,7 +103,7 @@
     {%- for name in ['definition_id', 'method'] if name not in header -%}
         {%- do problems.append(file_name ~ " line 1: column '" ~ name ~ "' is missing") -%}
     {%- endfor -%}
-    {%- set missing = filters | reject('in', header) | list -%}
+    {%- set missing = filters | sort | reject('in', header) | list -%}
     {%- if missing -%}
         {%- do log(file_name ~ ": no column " ~ missing | join(', ') ~ ": read as empty (`dora define upgrade` adds "
                    ~ ('it' if missing | length == 1 else 'them') ~ ")", info=True) -%}
@@ -91,155 +111,68 @@
     {{ return(problems) }}
 {% endmacro %}
 
-{#- The problems of the rows of a definition file whose header is valid; a definition_id must also
-    not be used in an earlier file. -#}
-{% macro definition_row_problems(kind, path, methods_path, earlier_files) %}
+{#- Why a filter cell can never match what was meant, or none: a bare '!' negates nothing; a '['
+    that no ']' closes (main[) matches nothing. -#}
+{% macro never_matching_glob(pattern) %}
+    {%- if pattern == '!' -%}
+        {{ return("is a bare '!' (it negates nothing)") }}
+    {%- elif modules.re.search('(^|[^\\\\])\\[[^\\]]*$', pattern[1:] if pattern.startswith('!') else pattern) -%}
+        {{ return("has an unclosed '[' in '" ~ pattern ~ "'") }}
+    {%- endif -%}
+    {{ return(none) }}
+{% endmacro %}
+
+{#- The problems of the rows of a definition file whose header is valid. `earlier_ids` (id ->
+    [file name, line]) holds the ids of the files checked before: an id must not repeat them. -#}
+{% macro definition_row_problems(path, definitions, method_filters, earlier_ids) %}
     {%- set file_name = definition_file_name(path) -%}
-    {%- set header = csv_header(path) -%}
-    {%- set filters = header | reject('in', ['definition_id', 'method']) | list -%}
-    {%- set problems_sql -%}
-        with
-
-        numbered as (
-            select row_number() over () + 1 as line, *
-            from {{ read_definition_csv(path) }}
-        ),
-
-        cell_counts as (
-            select line, count(*) as cells
-            from (unpivot numbered on columns(* exclude (line)) into name column_name value cell) as present_cells
-            group by line
-        ),
-
-        definitions as (
-            select numbered.*
-            from numbered
-            inner join cell_counts on numbered.line = cell_counts.line
-            where cell_counts.cells = {{ header | length }}
-        ),
-
-        method_filters as ({{ method_filters_sql(kind, methods_path) }}),
-
-        earlier_ids as (
-            {%- for earlier in earlier_files %}
-            select '{{ definition_file_name(earlier).split('/')[-1] }}' as file_name, row_number() over () + 1 as line,
-                trim(definition_id) as definition_id
-            from {{ read_definition_csv(earlier) }}
-            union all
-            {%- endfor %}
-            select null as file_name, null as line, null as definition_id where false
-        ),
-
-        filled_cells as (
-            {%- if filters %}
-            unpivot (select line, definition_id, method, {{ filters | join(', ') }} from definitions)
-            on {{ filters | join(', ') }}
-            into name filter value pattern
-            {%- else %}
-            select line, definition_id, method, null as filter, null as pattern from definitions where false
-            {%- endif %}
-        ),
-
-        ragged_rows as (
-            select line, null as definition_id, null as column_name,
-                'has ' || cells || ' cells, the header has {{ header | length }}' as problem
-            from cell_counts
-            where cells <> {{ header | length }}
-        ),
-
-        empty_ids as (
-            select line, definition_id, 'definition_id' as column_name, 'is empty' as problem
-            from definitions
-            where coalesce(trim(definition_id), '') = ''
-        ),
-
-        duplicate_ids as (
-            select line, definition_id, 'definition_id' as column_name,
-                'is a duplicate (first used on line ' || first_line || ')' as problem
-            from (
-                select line, definition_id, min(line) over (partition by trim(definition_id)) as first_line
-                from definitions
-                where coalesce(trim(definition_id), '') <> ''
-                    and trim(definition_id) not in (select definition_id from earlier_ids)
-            ) as ids
-            where line > first_line
-        ),
-
-        ids_used_earlier as (
-            select definitions.line, definitions.definition_id, 'definition_id' as column_name,
-                'is a duplicate (first used in ' || earlier.file_name || ' line ' || earlier.line || ')' as problem
-            from definitions
-            inner join (
-                select file_name, definition_id, min(line) as line from earlier_ids group by file_name, definition_id
-            ) as earlier
-                on trim(definitions.definition_id) = earlier.definition_id
-        ),
-
-        unknown_methods as (
-            select line, definition_id, 'method' as column_name,
-                'has unknown method ''' || coalesce(method, '') || ''' (known: '
-                || (select string_agg(distinct method, ', ' order by method) from method_filters) || ')' as problem
-            from definitions
-            where coalesce(method, '') not in (select method from method_filters)
-        ),
-
-        unused_filters as (
-            select line, definition_id, filter as column_name,
-                'is not used by method ''' || method || '''' as problem
-            from filled_cells
-            where trim(pattern) <> ''
-                and method in (select method from method_filters)
-                and not exists (
-                    select 1 from method_filters
-                    where method_filters.method = filled_cells.method and method_filters.filter = filled_cells.filter
-                )
-        ),
-
-        never_matching_globs as (
-            -- a bare '!' negates nothing; a '[' no ']' closes (main[) matches nothing
-            select line, definition_id, filter as column_name,
-                case when trimmed = '!' then 'is a bare ''!'' (it negates nothing)'
-                     else 'has an unclosed ''['' in ''' || trimmed || '''' end as problem
-            from (select *, trim(pattern) as trimmed from filled_cells) as cells
-            where method in (select method from method_filters)
-                and (trimmed = '!' or regexp_matches(
-                    case when starts_with(trimmed, '!') then substr(trimmed, 2) else trimmed end,
-                    '(^|[^\\])\[[^\]]*$'))
-        ),
-
-        missing_required_filters as (
-            select definitions.line, definitions.definition_id, method_filters.filter as column_name,
-                'is required by method ''' || definitions.method || '''' as problem
-            from definitions
-            inner join method_filters
-                on definitions.method = method_filters.method and method_filters.required = 'true'
-                and coalesce(method_filters.default_value, '') = ''
-            left join filled_cells
-                on definitions.line = filled_cells.line and method_filters.filter = filled_cells.filter
-                and trim(filled_cells.pattern) <> ''
-            where filled_cells.line is null
-        ),
-
-        problems as (
-            select * from ragged_rows
-            union all select * from empty_ids
-            union all select * from duplicate_ids
-            union all select * from ids_used_earlier
-            union all select * from unknown_methods
-            union all select * from unused_filters
-            union all select * from never_matching_globs
-            union all select * from missing_required_filters
-        )
-
-        select
-            '{{ file_name }} line ' || line
-            || case when column_name is null then ': ' || problem
-                    else ' (definition_id ''' || coalesce(definition_id, '') || '''): column ''' || column_name
-                         || ''' ' || problem end as message
-        from problems
-        order by line, column_name
-    {%- endset -%}
-    {{ return(run_query(problems_sql).columns[0].values() | list) }}
+    {%- set header = definitions.header -%}
+    {%- set known_methods = method_filters.keys() | sort | join(', ') -%}
+    {%- set problems = [] -%}
+    {%- set first_lines = {} -%}
+    {%- for row in definitions.rows -%}
+        {%- set line = definitions.lines[loop.index0] -%}
+        {%- set found = [] -%}
+        {%- set definition_id = row['definition_id'] | trim -%}
+        {%- if definitions.cell_counts[loop.index0] != header | length -%}
+            {%- do problems.append(file_name ~ ' line ' ~ line ~ ': has ' ~ definitions.cell_counts[loop.index0]
+                                   ~ ' cells, the header has ' ~ header | length) -%}
+        {%- elif definition_id == '' -%}
+            {%- do found.append(['definition_id', 'is empty']) -%}
+        {%- elif definition_id in earlier_ids -%}
+            {%- do found.append(['definition_id', 'is a duplicate (first used in ' ~ earlier_ids[definition_id][0]
+                                 ~ ' line ' ~ earlier_ids[definition_id][1] ~ ')']) -%}
+        {%- elif definition_id in first_lines -%}
+            {%- do found.append(['definition_id', 'is a duplicate (first used on line ' ~ first_lines[definition_id] ~ ')']) -%}
+        {%- else -%}
+            {%- do first_lines.update({definition_id: line}) -%}
+        {%- endif -%}
+        {%- set method = row['method'] -%}
+        {%- if definitions.cell_counts[loop.index0] != header | length -%}
+        {%- elif method not in method_filters -%}
+            {%- do found.append(['method', "has unknown method '" ~ method ~ "' (known: " ~ known_methods ~ ")"]) -%}
+        {%- else -%}
+            {%- for column in header if column not in ('definition_id', 'method') and row[column] | trim != '' -%}
+                {%- set problem = never_matching_glob(row[column] | trim) -%}
+                {%- if column not in method_filters[method] -%}
+                    {%- do found.append([column, "is not used by method '" ~ method ~ "'"]) -%}
+                {%- elif problem -%}
+                    {%- do found.append([column, problem]) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- for filter, required in method_filters[method].items() if required and (row.get(filter) or '') | trim == '' -%}
+                {%- do found.append([filter, "is required by method '" ~ method ~ "'"]) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- for column, problem in found | sort -%}
+            {%- do problems.append(file_name ~ ' line ' ~ line ~ " (definition_id '" ~ row['definition_id'] ~ "'): column '"
+                                   ~ column ~ "' " ~ problem) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for definition_id, line in first_lines.items() -%}
+        {%- do earlier_ids.update({definition_id: [path.split('/')[-1], line]}) -%}
+    {%- endfor -%}
+    {{ return(problems) }}
 {% endmacro %}
 
 {#- Post-hook of the definition seeds: adds, empty, the columns of column_types that the CSV file

@@ -20,7 +20,7 @@ named_records as (
 current_names as (
     select
         service_id,
-        arg_max(service_name, (loaded_at, precedence, service_name)) as service_name
+        {{ value_at_max('service_name', ['loaded_at', 'precedence', 'service_name']) }} as service_name
     from named_records
     where service_id is not null
     group by service_id

@@ -21,19 +21,19 @@ deployments as (
 
 named_records as (
     -- one row per (repository, name) and source table: a few hundred rows, not millions
-    select repository_id, repository, max(loaded_at) as loaded_at from pull_requests group by all
+    select repository_id, repository, max(loaded_at) as loaded_at from pull_requests group by repository_id, repository
     union all
-    select repository_id, repository, max(loaded_at) as loaded_at from workflow_runs group by all
+    select repository_id, repository, max(loaded_at) as loaded_at from workflow_runs group by repository_id, repository
     union all
-    select repository_id, repository, max(loaded_at) as loaded_at from releases group by all
+    select repository_id, repository, max(loaded_at) as loaded_at from releases group by repository_id, repository
     union all
-    select repository_id, repository, max(loaded_at) as loaded_at from deployments group by all
+    select repository_id, repository, max(loaded_at) as loaded_at from deployments group by repository_id, repository
 ),
 
 current_names as (
     select
         repository_id,
-        arg_max(repository, (loaded_at, repository)) as repository
+        {{ value_at_max('repository', ['loaded_at', 'repository']) }} as repository
     from named_records
     where repository_id is not null
     group by repository_id

@@ -10,7 +10,7 @@
       any branch) predates the history and is not a change.
     Per (repository, branch), a PR goes to the earliest deployment whose cut-off is at or after its
     merge: the deployments that raise the running maximum cut-off form a frontier, and an ASOF join
-    finds the first frontier entry at or after each merge, in one pass at any size. -#}
+    (macros/adapters) finds the first frontier entry at or after each merge, in one pass at any size. -#}
 with
 
 deployments as (
@@ -73,7 +73,7 @@ own_pull_requests as (
 
 unclaimed_pull_requests as (
     select * from pull_requests
-    anti join own_pull_requests on pull_requests.change_id = own_pull_requests.change_id
+    where not exists (select 1 from own_pull_requests where own_pull_requests.change_id = pull_requests.change_id)
 ),
 
 repository_branches as (
@@ -105,7 +105,7 @@ frontier as (
                 rows between unbounded preceding and 1 preceding
             ) as earlier_cutoff
         from cutoff_deployments
-    )
+    ) as ordered_deployments
     where earlier_cutoff is null or cutoff > earlier_cutoff
 ),
 
@@ -114,11 +114,7 @@ claimed_pull_requests as (
         unclaimed_pull_requests.change_id,
         frontier.deployment_id,
         frontier.is_baseline
-    from unclaimed_pull_requests
-    asof inner join frontier
-        on unclaimed_pull_requests.repository = frontier.repository
-        and unclaimed_pull_requests.base_ref = frontier.base_ref
-        and unclaimed_pull_requests.merged_at <= frontier.cutoff
+    from {{ asof_join('unclaimed_pull_requests', 'change_id', 'frontier', ['repository', 'base_ref'], 'merged_at', '<=', 'cutoff') }}
 ),
 
 shipped as (

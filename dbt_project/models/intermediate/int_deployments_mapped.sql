@@ -22,9 +22,8 @@ repository_names as (
 deployments as (
     -- stored under the name of its time: shown under the repository's current name
     select
-        deployment_history.* replace (
-            coalesce(repository_names.repository, deployment_history.repository) as repository
-        )
+        deployment_history.*,
+        coalesce(repository_names.repository, deployment_history.repository) as current_repository
     from deployment_history
     left join repository_names on deployment_history.repository_id = repository_names.repository_id
     where deployment_history.is_deployment
@@ -32,7 +31,7 @@ deployments as (
 ),
 
 repository_services as (
-    {{ first_matching_service('deployments', 'candidate_id', 'repository', 'services', 'repository') }}
+    {{ first_matching_service('deployments', 'candidate_id', 'current_repository', 'services', 'repository_pattern') }}
 ),
 
 jira_deployments as (
@@ -42,7 +41,7 @@ jira_deployments as (
 ),
 
 jira_services as (
-    {{ first_matching_service('jira_deployments', 'candidate_id', 'jira_scope', 'services', 'jira') }}
+    {{ first_matching_service('jira_deployments', 'candidate_id', 'jira_scope', 'services', 'jira_pattern') }}
 ),
 
 service_teams as (
@@ -54,7 +53,7 @@ named as (
     select
         deployments.*,
         coalesce(
-            deployments.service, repository_services.service, jira_services.service, deployments.repository,
+            deployments.service, repository_services.service, jira_services.service, deployments.current_repository,
             deployments.project
         ) as service_name
     from deployments
@@ -70,7 +69,7 @@ final as (
         named.definition_id,
         named.service_name as service,
         service_teams.team,
-        named.repository,
+        named.current_repository as repository,
         named.branch,
         named.environment,
         named.commit_sha,

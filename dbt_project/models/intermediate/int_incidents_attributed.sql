@@ -24,60 +24,66 @@ deployment_links as (
     where method = 'custom'
 ),
 
-linked_by_id as (
-    select
-        incidents.incident_id,
-        deployments.deployment_id
-    from incidents
-    inner join deployment_links as deployments
-        on incidents.linked_deployment_id = deployments.link
-    qualify row_number() over (partition by incidents.incident_id order by deployments.deployed_at, deployments.deployment_id) = 1
-),
-
-linked_by_sha as (
-    select
-        incidents.incident_id,
-        deployments.deployment_id
-    from incidents
-    inner join deployments
-        on incidents.linked_commit_sha = deployments.commit_sha
-        and incidents.service = deployments.service
-    qualify row_number() over (partition by incidents.incident_id order by deployments.deployed_at, deployments.deployment_id) = 1
+deployment_instants as (
+    -- one deployment per service and instant (the greatest id among simultaneous ones)
+    select service, deployed_at, max(deployment_id) as deployment_id
+    from deployments
+    group by service, deployed_at
 ),
 
 latest_before as (
     select
         incidents.incident_id,
-        deployments.deployment_id,
-        deployments.deployed_at
-    from incidents
-    asof inner join deployments
-        on incidents.service = deployments.service
-        and incidents.created_at >= deployments.deployed_at
+        deployment_instants.deployment_id,
+        deployment_instants.deployed_at
+    from {{ asof_join('incidents', 'incident_id', 'deployment_instants', ['service'], 'created_at', '>=', 'deployed_at') }}
 ),
 
 within_window as (
-    select latest_before.incident_id, latest_before.deployment_id
+    select latest_before.incident_id, latest_before.deployment_id, latest_before.deployed_at
     from latest_before
     inner join incidents on latest_before.incident_id = incidents.incident_id
     where {{ hours_between('latest_before.deployed_at', 'incidents.created_at') }}
         <= {{ var('incident_attribution_window_hours') }}
 ),
 
+links as (
+    -- every deployment an incident may be attributed to: by its deployment id, its commit, the window
+    select incidents.incident_id, deployments.deployment_id, deployments.deployed_at, 1 as precedence,
+        'deployment_id' as attribution
+    from incidents
+    inner join deployment_links as deployments
+        on incidents.linked_deployment_id = deployments.link
+    union all
+    select incidents.incident_id, deployments.deployment_id, deployments.deployed_at, 2, 'commit_sha'
+    from incidents
+    inner join deployments
+        on incidents.linked_commit_sha = deployments.commit_sha
+        and incidents.service = deployments.service
+    union all
+    select incident_id, deployment_id, deployed_at, 3, 'window'
+    from within_window
+),
+
+first_links as (
+    -- the link of the highest precedence; among several, the earliest deployment
+    select incident_id, deployment_id, attribution
+    from (
+        select
+            *,
+            row_number() over (partition by incident_id order by precedence, deployed_at, deployment_id) as link_rank
+        from links
+    ) as ranked_links
+    where link_rank = 1
+),
+
 final as (
     select
         incidents.incident_id,
-        coalesce(linked_by_id.deployment_id, linked_by_sha.deployment_id, within_window.deployment_id)
-            as deployment_id,
-        case
-            when linked_by_id.deployment_id is not null then 'deployment_id'
-            when linked_by_sha.deployment_id is not null then 'commit_sha'
-            when within_window.deployment_id is not null then 'window'
-        end as attribution
+        first_links.deployment_id,
+        first_links.attribution
     from incidents
-    left join linked_by_id on incidents.incident_id = linked_by_id.incident_id
-    left join linked_by_sha on incidents.incident_id = linked_by_sha.incident_id
-    left join within_window on incidents.incident_id = within_window.incident_id
+    left join first_links on incidents.incident_id = first_links.incident_id
 )
 
 select * from final

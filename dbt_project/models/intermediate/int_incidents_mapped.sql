@@ -22,7 +22,8 @@ service_names as (
 incidents as (
     -- stored under the PagerDuty service name of its time: shown under the service's current name
     select
-        incident_history.* replace (coalesce(service_names.service_name, incident_history.service) as service)
+        incident_history.*,
+        coalesce(service_names.service_name, incident_history.service) as current_service
     from incident_history
     left join service_names on incident_history.service_id = service_names.service_id
     where incident_history.is_incident
@@ -36,7 +37,7 @@ paged_incidents as (
 ),
 
 pagerduty_services as (
-    {{ first_matching_service('paged_incidents', 'candidate_id', 'service', 'services', 'pagerduty_service') }}
+    {{ first_matching_service('paged_incidents', 'candidate_id', 'current_service', 'services', 'pagerduty_service_pattern') }}
 ),
 
 jira_incidents as (
@@ -46,7 +47,7 @@ jira_incidents as (
 ),
 
 jira_services as (
-    {{ first_matching_service('jira_incidents', 'candidate_id', 'jira_scope', 'services', 'jira') }}
+    {{ first_matching_service('jira_incidents', 'candidate_id', 'jira_scope', 'services', 'jira_pattern') }}
 ),
 
 service_teams as (
@@ -57,7 +58,7 @@ service_teams as (
 named as (
     select
         incidents.*,
-        coalesce(pagerduty_services.service, jira_services.service, incidents.service, incidents.project)
+        coalesce(pagerduty_services.service, jira_services.service, incidents.current_service, incidents.project)
             as service_name
     from incidents
     left join pagerduty_services on incidents.candidate_id = pagerduty_services.record_id

@@ -1,5 +1,8 @@
-{#- services.csv with each row's position (the first matching row wins) and the team of each
-    service (the first non-empty team among the rows naming it). -#}
+{{ config(materialized='table') }}
+
+{#- services.csv with each row's position (the first matching row wins), the team of each service
+    (the first non-empty team among the rows naming it) and each glob compiled once for matching
+    (macros/definition_filters.sql): a table, so no join compiles a glob per record. -#}
 with
 
 services as (
@@ -21,10 +24,19 @@ numbered as (
 with_service_teams as (
     select
         *,
-        first_value(team ignore nulls) over (
-            partition by service order by line rows between unbounded preceding and unbounded following
+        first_value(team) over (
+            partition by service order by team is null, line rows between unbounded preceding and unbounded following
         ) as service_team
     from numbered
+),
+
+with_patterns as (
+    select
+        *,
+        {{ filter_pattern('repository') }} as repository_pattern,
+        {{ filter_pattern('pagerduty_service') }} as pagerduty_service_pattern,
+        {{ filter_pattern('jira') }} as jira_pattern
+    from with_service_teams
 )
 
-select * from with_service_teams
+select * from with_patterns

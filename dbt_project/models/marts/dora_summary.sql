@@ -90,10 +90,10 @@ lead_time as (
     select
         scope, scope_name, window_days, window_offset,
         count(change_id) as changes,
-        quantile_cont(lead_time_hours, 0.5) as lead_time_median_hours,
-        quantile_cont(coding_hours, 0.5) as coding_median_hours,
-        quantile_cont(review_hours, 0.5) as review_median_hours,
-        quantile_cont(deploy_wait_hours, 0.5) as deploy_wait_median_hours
+        {{ percentile_cont('lead_time_hours', 0.5) }} as lead_time_median_hours,
+        {{ percentile_cont('coding_hours', 0.5) }} as coding_median_hours,
+        {{ percentile_cont('review_hours', 0.5) }} as review_median_hours,
+        {{ percentile_cont('deploy_wait_hours', 0.5) }} as deploy_wait_median_hours
     from windowed_changes
     group by scope, scope_name, window_days, window_offset
 ),
@@ -102,7 +102,7 @@ time_to_restore as (
     select
         scope, scope_name, window_days, window_offset,
         count(incident_id) as incidents,
-        quantile_cont(time_to_restore_hours, 0.5) as time_to_restore_median_hours
+        {{ percentile_cont('time_to_restore_hours', 0.5) }} as time_to_restore_median_hours
     from windowed_incidents
     group by scope, scope_name, window_days, window_offset
 ),
@@ -116,14 +116,15 @@ metrics as (
         scope_windows.window_start,
         scope_windows.window_end,
         deployment_frequency.deployments,
-        deployment_frequency.deployments / (scope_windows.window_days / 7.0) as deployments_per_week,
+        cast(deployment_frequency.deployments as double precision) / (scope_windows.window_days / 7.0) as deployments_per_week,
         lead_time.changes,
         lead_time.lead_time_median_hours,
         lead_time.coding_median_hours,
         lead_time.review_median_hours,
         lead_time.deploy_wait_median_hours,
         deployment_frequency.failed_deployments,
-        deployment_frequency.failed_deployments / nullif(deployment_frequency.deployments, 0) as change_failure_rate,
+        cast(deployment_frequency.failed_deployments as double precision) / nullif(deployment_frequency.deployments, 0)
+            as change_failure_rate,
         time_to_restore.incidents,
         time_to_restore.time_to_restore_median_hours
     from scope_windows

@@ -1,7 +1,7 @@
 {#- The four keys per week (Monday) for the org, each team and each service. Deployments and
     changes count in the week they were deployed, incidents in the week they were created. Each
     scope has one row per week from its first to its last week with activity; a quiet week has 0
-    counts and null medians. Medians are interpolated (quantile_cont).
+    counts and null medians. Medians are interpolated (percentile_cont).
     - deployment frequency: deployments, deployment_days (days with at least one deployment)
     - lead time for changes: median and p90 of changes.lead_time_hours
     - change failure rate: failed_deployments / deployments (a failed deployment has >= 1 incident)
@@ -9,17 +9,17 @@
 with
 
 deployments as (
-    select *, cast(date_trunc('week', deployed_at) as date) as week_start
+    select *, {{ week_start('deployed_at') }} as week_start
     from {{ ref('deployments') }}
 ),
 
 changes as (
-    select *, cast(date_trunc('week', deployed_at) as date) as week_start
+    select *, {{ week_start('deployed_at') }} as week_start
     from {{ ref('changes') }}
 ),
 
 incidents as (
-    select *, cast(date_trunc('week', created_at) as date) as week_start
+    select *, {{ week_start('created_at') }} as week_start
     from {{ ref('incidents') }}
 ),
 
@@ -29,7 +29,7 @@ deployment_frequency as (
         count(*) as deployments,
         count(distinct cast(deployed_at as date)) as deployment_days,
         count(*) filter (where is_failed) as failed_deployments
-    from ({{ scoped('deployments') }})
+    from ({{ scoped('deployments') }}) as scoped_deployments
     group by scope, scope_name, week_start
 ),
 
@@ -37,9 +37,9 @@ lead_time as (
     select
         scope, scope_name, week_start,
         count(*) as changes,
-        quantile_cont(lead_time_hours, 0.5) as lead_time_median_hours,
-        quantile_cont(lead_time_hours, 0.9) as lead_time_p90_hours
-    from ({{ scoped('changes') }})
+        {{ percentile_cont('lead_time_hours', 0.5) }} as lead_time_median_hours,
+        {{ percentile_cont('lead_time_hours', 0.9) }} as lead_time_p90_hours
+    from ({{ scoped('changes') }}) as scoped_changes
     group by scope, scope_name, week_start
 ),
 
@@ -47,9 +47,9 @@ time_to_restore as (
     select
         scope, scope_name, week_start,
         count(*) as incidents,
-        quantile_cont(time_to_restore_hours, 0.5) as time_to_restore_median_hours,
-        quantile_cont(recovery_from_deployment_hours, 0.5) as recovery_from_deployment_median_hours
-    from ({{ scoped('incidents') }})
+        {{ percentile_cont('time_to_restore_hours', 0.5) }} as time_to_restore_median_hours,
+        {{ percentile_cont('recovery_from_deployment_hours', 0.5) }} as recovery_from_deployment_median_hours
+    from ({{ scoped('incidents') }}) as scoped_incidents
     group by scope, scope_name, week_start
 ),
 
@@ -66,9 +66,9 @@ weeks as (
     select
         scope,
         scope_name,
-        cast(unnest(generate_series(
-            cast(min(week_start) as timestamp), cast(max(week_start) as timestamp), interval 7 day
-        )) as date) as week_start
+        cast({{ timestamp_series(
+            'cast(min(week_start) as timestamp)', 'cast(max(week_start) as timestamp)', '7 days'
+        ) }} as date) as week_start
     from active_weeks
     group by scope, scope_name
 ),
@@ -84,7 +84,8 @@ final as (
         lead_time.lead_time_median_hours,
         lead_time.lead_time_p90_hours,
         coalesce(deployment_frequency.failed_deployments, 0) as failed_deployments,
-        deployment_frequency.failed_deployments / deployment_frequency.deployments as change_failure_rate,
+        cast(deployment_frequency.failed_deployments as double precision) / deployment_frequency.deployments
+            as change_failure_rate,
         coalesce(time_to_restore.incidents, 0) as incidents,
         time_to_restore.time_to_restore_median_hours,
         time_to_restore.recovery_from_deployment_median_hours

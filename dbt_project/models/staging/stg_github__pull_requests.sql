@@ -12,7 +12,7 @@ renamed as (
         number as pr_number,
         title,
         author,
-        from_json(labels, '["varchar"]') as labels,
+        {{ json_string_list('labels') }} as labels,
         base_ref,
         head_ref,
         state,

@@ -12,7 +12,7 @@ renamed as (
         iid as mr_iid,
         title,
         author,
-        from_json(labels, '["varchar"]') as labels,
+        {{ json_string_list('labels') }} as labels,
         source_branch,
         target_branch,
         state,

@@ -14,7 +14,7 @@ renamed as (
         priority,
         service_id,
         service_name,
-        from_json(teams, '["varchar"]') as teams,
+        {{ json_string_list('teams') }} as teams,
         {{ utc_timestamp('created_at') }} as created_at,
         {{ utc_timestamp('resolved_at') }} as resolved_at,
         {{ utc_timestamp('updated_at') }} as updated_at,

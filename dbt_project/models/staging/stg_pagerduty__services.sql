@@ -10,7 +10,7 @@ renamed as (
         name as service_name,
         description,
         status,
-        from_json(teams, '["varchar"]') as teams,
+        {{ json_string_list('teams') }} as teams,
         {{ utc_timestamp('created_at') }} as created_at,
         html_url as url,
         {{ load_order('_dlt_load_id') }} as loaded_at

@@ -1,0 +1,45 @@
+{#- DuckDB's forms of the constructs in macros/adapters/dispatch.sql. -#}
+
+{% macro duckdb__glob_pattern(pattern) -%}
+    {{ pattern }}
+{%- endmacro %}
+
+{% macro duckdb__glob_matches(value, pattern) -%}
+    {{ value }} glob {{ pattern }}
+{%- endmacro %}
+
+{% macro duckdb__any_glob_matches(values, pattern) -%}
+    coalesce(len(list_filter({{ values }}, lambda value: value glob {{ pattern }})), 0) > 0
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(value, regex) -%}
+    regexp_full_match({{ value }}, {{ regex }})
+{%- endmacro %}
+
+{% macro duckdb__json_string_list(column) -%}
+    from_json({{ column }}, '["varchar"]')
+{%- endmacro %}
+
+{% macro duckdb__epoch_seconds(timestamp) -%}
+    epoch({{ timestamp }})
+{%- endmacro %}
+
+{% macro duckdb__timestamp_series(start, stop, step) -%}
+    unnest(generate_series({{ start }}, {{ stop }}, interval '{{ step }}'))
+{%- endmacro %}
+
+{% macro duckdb__percentile_cont(column, fraction) -%}
+    quantile_cont({{ column }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro duckdb__value_at_max(value, order_by) -%}
+    arg_max({{ value }}, ({{ order_by | join(', ') }}))
+{%- endmacro %}
+
+{#- DuckDB's ASOF join: one pass over both sides, sorted by key and time. -#}
+{% macro duckdb__asof_join(left, left_id, right, keys, left_time, operator, right_time) -%}
+    {{ left }}
+    asof inner join {{ right }}
+        on {%- for key in keys %} {{ left }}.{{ key }} = {{ right }}.{{ key }} and {%- endfor %}
+        {{ left }}.{{ left_time }} {{ operator }} {{ right }}.{{ right_time }}
+{%- endmacro %}
