@@ -342,7 +342,9 @@ def test_dora_summary_earlier_windows_and_lead_time_stages(scenario):
     # no row, rather than a quiet window the history never covered.
     assert query(scenario, """
         select scope, scope_name, window_days, window_start::varchar, window_end::varchar, deployments,
-               round(deployments_per_week, 6), changes, lead_time_median_hours, change_failure_rate, incidents,
+               cast(cast(deployments_per_week as decimal(18, 6)) as double precision), changes,
+               lead_time_median_hours,
+               change_failure_rate, incidents,
                time_to_restore_median_hours, deployment_frequency_level, change_failure_rate_level, overall_level
         from marts.dora_summary where window_offset = 1 and scope_name in ('org', 'api', 'sre')
         order by scope, scope_name""") == [

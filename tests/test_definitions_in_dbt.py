@@ -317,9 +317,9 @@ def test_previews_count_what_the_next_build_matches(project, seeds):
     # Rounds of one random definition per method (methods never share a candidate, so each
     # definition's matches are the method's deployments/incidents after the build). The previews
     # read one published file; each build then re-evaluates every candidate under the definitions.
-    home = Home(project.warehouse.parent / "publishing").ensure()
+    home = Home(project.warehouse.path.parent / "publishing").ensure()
     execute(project.warehouse, "checkpoint")  # dbt-duckdb may still hold the file open in this process:
-    shutil.copyfile(project.warehouse, home.warehouse)  # publish a copy, as `dora run` publishes the warehouse
+    shutil.copyfile(project.warehouse.path, home.warehouse)  # publish a copy, as `dora run` publishes the warehouse
     publish(home)
     catalog = definitions.load_catalog(seeds)
     rng = random.Random(7)

@@ -103,7 +103,7 @@
     {%- for name in ['definition_id', 'method'] if name not in header -%}
         {%- do problems.append(file_name ~ " line 1: column '" ~ name ~ "' is missing") -%}
     {%- endfor -%}
-    {%- set missing = filters | sort | reject('in', header) | list -%}
+    {%- set missing = filters | reject('in', header) | list -%}
     {%- if missing -%}
         {%- do log(file_name ~ ": no column " ~ missing | join(', ') ~ ": read as empty (`dora define upgrade` adds "
                    ~ ('it' if missing | length == 1 else 'them') ~ ")", info=True) -%}
