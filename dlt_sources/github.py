@@ -20,6 +20,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import BasePaginator, HeaderLinkPaginator
 from requests import HTTPError, Request, Response
 
+from dlt_sources.github_issues import issues
 from dlt_sources.http import (
     DEFAULT_MAX_RATE_LIMIT_WAIT,
     CheckedRESTClient,
@@ -146,6 +147,7 @@ def github(
         workflow_runs(client, repos, cursor("created_at")),
         releases(client, graphql, repos, cursor("created_at")),
         deployments(client, graphql, repos, cursor("created_at")),
+        issues(client, repos, partial(_repository_id, client, graphql), cursor("updated_at")),
     )
 
 

@@ -44,6 +44,11 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "task": "varchar", "environment": "varchar", "created_at": TZ, "updated_at": TZ, "creator": "varchar",
         "latest_status_state": "varchar", "latest_status_at": TZ, "latest_status_log_url": "varchar",
     },
+    "raw_github.issues": {
+        "id": "bigint", "repository_id": "bigint", "repository": "varchar", "number": "bigint", "title": "varchar",
+        "author": "varchar", "labels": "json", "state": "varchar", "state_reason": "varchar", "created_at": TZ,
+        "updated_at": TZ, "closed_at": TZ, "html_url": "varchar",
+    },
     "raw_pagerduty.incidents": {
         "id": "varchar", "incident_number": "bigint", "title": "varchar", "status": "varchar", "urgency": "varchar",
         "priority": "varchar", "service_id": "varchar", "service_name": "varchar", "teams": "json",
