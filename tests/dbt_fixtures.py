@@ -151,3 +151,16 @@ class DbtProjectCopy:
         if result.exception is not None:
             messages.append(str(result.exception))
         return DbtRun(result.success, messages, result.result)
+
+
+def built_scenario(root: Path, seeds: dict[str, str], raw: dict[str, list[dict]], load_id: str,
+                   build: list[str]) -> DbtProjectCopy:
+    """A copy of the project under `root` with these seed files and raw rows (one dlt load), built once."""
+    project = DbtProjectCopy.create(root / "dbt_project", root / "warehouse.duckdb")
+    for name, text in seeds.items():
+        project.write_seed(name, text)
+    for table, rows in raw.items():
+        load_rows(project.warehouse, table, rows, load_id)
+    result = project.dbt(*build)
+    assert result.success, result.text
+    return project

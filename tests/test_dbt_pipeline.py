@@ -39,7 +39,7 @@ import re
 
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, execute, load_rows, table_rows
+from dbt_fixtures import DbtProjectCopy, built_scenario, execute, load_rows, table_rows
 
 LOAD_1 = "1700000001.000001"
 LOAD_2 = "1700000002.000001"
@@ -175,16 +175,9 @@ BUILD = ["build", "--exclude-resource-type", "unit_test", "--vars", "{window_end
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory) -> DbtProjectCopy:
     """The scenario loaded (one dlt load) and built once; tests that change things work on a clone."""
-    root = tmp_path_factory.mktemp("dbt_scenario")
-    project = DbtProjectCopy.create(root / "dbt_project", root / "warehouse.duckdb")
-    project.write_seed("deployment_definitions", DEPLOYMENT_DEFINITIONS)
-    project.write_seed("incident_definitions", INCIDENT_DEFINITIONS)
-    project.write_seed("services", SERVICES)
-    for table, rows in RAW.items():
-        load_rows(project.warehouse, table, rows, LOAD_1)
-    result = project.dbt(*BUILD)
-    assert result.success, result.text
-    return project
+    seeds = {"deployment_definitions": DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
+             "services": SERVICES}
+    return built_scenario(tmp_path_factory.mktemp("dbt_scenario"), seeds, RAW, LOAD_1, BUILD)
 
 
 def query(project: DbtProjectCopy, sql: str) -> list[tuple]:
@@ -380,7 +373,7 @@ def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_p
         f"{seeds}/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
         "method 'merged_pr'",
         f"{seeds}/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
-        "(known: custom, jira_issue, pagerduty)",
+        "(known: custom, github_issue, jira_issue, pagerduty, revert)",
     ]:
         assert message in result.text
     assert snapshot(project, HISTORY_TABLES + MART_TABLES) == before

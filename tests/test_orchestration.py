@@ -28,16 +28,19 @@ RAW_TABLES = [
     "raw_github/workflow_runs",
     "raw_github/releases",
     "raw_github/deployments",
+    "raw_github/issues",
     "raw_pagerduty/incidents",
     "raw_pagerduty/services",
     "raw_custom/deployments",
     "raw_custom/incidents",
     "raw_custom/cdevents",
 ]
-MARTS = ["marts/deployments", "marts/changes", "marts/incidents", "marts/dora_weekly", "marts/dora_summary"]
+MARTS = ["marts/deployments", "marts/changes", "marts/incidents", "marts/dora_weekly", "marts/dora_summary",
+         "marts/dora_levels"]
 SEEDS = [
     "definitions/deployment_definitions",
     "definitions/incident_definitions",
+    "definitions/rework_definitions",
     "definitions/services",
     "definitions/dora_benchmarks",
 ]

@@ -1,8 +1,9 @@
 {#- The deployment that caused each incident, if any.
 
-    1. An explicit link carried by the record (custom API): `deployment_id` (ours, e.g.
-       `workflow_run:123`, or a custom deployment's own id), else `commit_sha` (the earliest
-       deployment of the incident's service that deployed that commit).
+    1. An explicit link carried by the record: `deployment_id` (custom API: ours, e.g.
+       `workflow_run:123`, or a custom deployment's own id; a revert: the deployment that shipped
+       the reverted change), else `commit_sha` (custom API: the earliest deployment of the
+       incident's service that deployed that commit).
     2. Otherwise the latest deployment of the same service at or before the incident was created,
        if at most `incident_attribution_window_hours` (default 168) before it.
     3. Otherwise none. -#}
@@ -70,6 +71,7 @@ final as (
         coalesce(linked_by_id.deployment_id, linked_by_sha.deployment_id, within_window.deployment_id)
             as deployment_id,
         case
+            when linked_by_id.deployment_id is not null and incidents.source = 'revert' then 'revert'
             when linked_by_id.deployment_id is not null then 'deployment_id'
             when linked_by_sha.deployment_id is not null then 'commit_sha'
             when within_window.deployment_id is not null then 'window'
