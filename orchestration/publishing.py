@@ -8,7 +8,7 @@ from dora.core.publish import publish
 from dora.core.summary import org_headline
 from dora.core.warehouse_lock import warehouse_lock
 
-MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "quarantine")
+MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "dora_levels", "quarantine")
 
 
 def build_publishing_assets(home: Home, definitions_dir):

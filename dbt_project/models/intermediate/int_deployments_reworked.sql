@@ -8,7 +8,7 @@
       incidents was open (created <= deployed < resolved; an unresolved incident is still open),
       unless that incident is attributed to this very deployment (it caused the incident).
     One reason per match, `<what> (definition <definition_id>)`, joined with '; ' in the order of
-    definition and reason. Evaluated after history from durable tables, so it needs no history of
+    definition and reason; `definition_id` is the alphabetically first matching definition. Evaluated after history from durable tables, so it needs no history of
     its own. -#}
 with
 
@@ -102,6 +102,7 @@ matches as (
 final as (
     select
         deployment_id,
+        min(definition_id) as definition_id,
         string_agg(reason || ' (definition ' || definition_id || ')', '; ' order by definition_id, reason)
             as rework_reason
     from matches

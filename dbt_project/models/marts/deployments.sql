@@ -32,6 +32,7 @@ final as (
         coalesce(failures.incident_count, 0) as incident_count,
         failures.failure_reason,
         reworked.deployment_id is not null as is_rework,
+        reworked.definition_id as rework_definition_id,
         reworked.rework_reason
     from deployments
     left join failures on deployments.deployment_id = failures.deployment_id
