@@ -59,6 +59,8 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
     defaults = {name: pattern for name, pattern in applied.items() if not row.get(name)}
     if defaults:
         click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
+    if method == "github_issue":
+        click.echo("note: GitHub issues are read only with sources.github.issues = true (SOURCES__GITHUB__ISSUES)")
     home = Home.from_env()
     if kind == "rework":
         click.echo("preview: rework definitions are matched after history; the next run lists what they match "

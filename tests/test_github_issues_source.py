@@ -1,5 +1,6 @@
 """The GitHub issues resource against the simulated org: issues only (the list shows pull requests
-too), re-read by `since`, and a repository where nothing changed costs a free 304."""
+too), re-read by `since`, a repository where nothing changed costs a free 304, and nothing at all
+is asked for unless `sources.github.issues` is set."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def scenario() -> Scenario:
     )
 
 
-def issues(org):
-    return github_source(org).with_resources("issues")
+def issues(org, **settings):
+    return github_source(org, issues=True, **settings).with_resources("issues")
 
 
 def test_issues_are_loaded_without_the_pull_requests_the_list_shows(home):
@@ -84,3 +85,11 @@ def test_a_reopened_issue_is_read_again_and_an_unchanged_repository_costs_a_free
     assert changed == {("github", "issues"): 1, ("github", "issues:304"): 1}
     assert rows(home, "raw_github", "select id, state, state_reason, closed_at from {t}.issues order by id") == [
         (5002, "open", "reopened", None), (5003, "open", None, None)]
+
+
+def test_without_the_setting_no_issue_is_asked_for(home):
+    with SimulatedOrg(scenario()) as org:
+        run(home, github_source(org).with_resources("issues"))
+        assert dict(org.requests) == {}
+    assert rows(home, "raw_github", "select count(*) from information_schema.tables where table_name = 'issues'") \
+        == [(0,)]

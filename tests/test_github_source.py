@@ -161,23 +161,17 @@ def test_second_run_fetches_only_changes_and_merges(home):
     # Second run: one GraphQL page per repository for PRs and one for deployments (2 x 2), and the
     # repository ids for releases come from state. REST: one request per repository and resource;
     # api's runs changed (#5002 completed, #5003 is new), web's did not and releases did not: 304.
-    # The issues lists (pull requests only here) start from their newest item now, no longer from
-    # the backfill start: a new `since`, so no ETag to send.
     assert second == {
         ("github", "graphql"): 4,
         ("github", "actions/runs"): 1,
         ("github", "actions/runs:304"): 1,
         ("github", "releases:304"): 2,
-        ("github", "issues"): 2,
     }
-    # Third run, nothing changed: every REST list is a 304 (free), GraphQL one page per query,
-    # except api's issues list, whose `since` moved with #1002 (updated an hour ago) to another day.
+    # Third run, nothing changed: every REST list is a 304 (free), GraphQL one page per query.
     assert unchanged == {
         ("github", "graphql"): 4,
         ("github", "actions/runs:304"): 2,
         ("github", "releases:304"): 2,
-        ("github", "issues"): 1,
-        ("github", "issues:304"): 1,
     }
 
 
@@ -188,18 +182,15 @@ def test_unchanged_run_after_the_backfill_costs_one_request_per_repository_and_r
         run(home, github_source(org))
         requests, budget = dict(org.requests), org.rate_limit_used
 
-    # 2 repositories x 5 resources: the REST lists (runs, releases) are asked for with the ETag
+    # 2 repositories x 4 resources: the REST lists (runs, releases) are asked for with the ETag
     # of the backfill's first page and answered 304, which costs no budget; GraphQL (PRs,
-    # deployments) has no conditional requests: 1 point per repository and query = 4 points. The
-    # issues lists start from their newest item now, no longer from the backfill start: a new
-    # `since` (2 requests, once: tests/test_github_issues_source.py shows the 304s after).
+    # deployments) has no conditional requests: 1 point per repository and query = 4 points.
     assert requests == {
         ("github", "graphql"): 4,
         ("github", "actions/runs:304"): 2,
         ("github", "releases:304"): 2,
-        ("github", "issues"): 2,
     }
-    assert budget == 6
+    assert budget == 4
 
 
 def test_owner_lists_its_repositories_and_an_unchanged_listing_is_free(home):
