@@ -3,9 +3,10 @@
 The demo keeps its data and its definition files apart from a real install (history is
 durable: simulated records must never land in a real warehouse), and defines deployments,
 incidents and services the way the simulated org's teams would: the `deploy` workflow on main
-(GitHub) and push pipelines on main (GitLab); every PagerDuty incident and Jira issue of type
-Incident; each product's repositories or GitLab projects, PagerDuty service or Jira component
-mapped to one service and team.
+(GitHub) and push pipelines on main (GitLab); every PagerDuty incident, Jira issue of type
+Incident, GitHub issue labelled incident and revert; rework as shipped (reverts, deployments
+during an open incident) plus hotfix/* branches; each product's repositories or GitLab projects,
+PagerDuty service or Jira component mapped to one service and team.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ DEMO_DEPLOYMENTS = [
     {"definition_id": "deploy-workflow", "method": "workflow_run", "workflow": "deploy", "branch": "main"},
     {"definition_id": "gitlab-main-pipelines", "method": "gitlab_pipeline", "branch": "main", "event": "push"},
 ]
-DEMO_INCIDENTS = [{"definition_id": "jira-incidents", "method": "jira_issue", "issue_type": "Incident"}]  # + shipped
+DEMO_INCIDENTS = [  # + shipped
+    {"definition_id": "jira-incidents", "method": "jira_issue", "issue_type": "Incident"},
+    {"definition_id": "github-incidents", "method": "github_issue", "label": "incident"},
+    {"definition_id": "reverts", "method": "revert"},
+]
+DEMO_REWORK = [{"definition_id": "hotfix-branches", "method": "hotfix_pr", "branch": "hotfix/*"}]  # + shipped
 
 
 def demo_environment(org, scenario: Scenario) -> dict[str, str]:
@@ -42,6 +48,7 @@ def demo_environment(org, scenario: Scenario) -> dict[str, str]:
         "SOURCES__GITHUB__BASE_URL": org.github_url,
         "SOURCES__GITHUB__GRAPHQL_URL": org.github_graphql_url,
         "SOURCES__GITHUB__OWNER": scenario.repos[0].owner,
+        "SOURCES__GITHUB__ISSUES": "true",
         "SOURCES__PAGERDUTY__API_KEY": scenario.pagerduty_token,
         "SOURCES__PAGERDUTY__BASE_URL": org.pagerduty_url,
     }
@@ -68,8 +75,9 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
     for seed in definitions_dir().glob("*.csv"):
         shutil.copyfile(seed, directory / seed.name)
     rewrite_definition_file(directory / "deployment_definitions.csv", DEMO_DEPLOYMENTS)
-    incidents = directory / "incident_definitions.csv"
-    rewrite_definition_file(incidents, [*_rows(incidents), *DEMO_INCIDENTS])
+    for name, rows in (("incident_definitions", DEMO_INCIDENTS), ("rework_definitions", DEMO_REWORK)):
+        path = directory / f"{name}.csv"
+        rewrite_definition_file(path, [*_rows(path), *rows])
     services = [
         {
             "service": service.name,

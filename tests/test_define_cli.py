@@ -100,7 +100,7 @@ def test_list_remove_and_check(seeds):
         "  all-pagerduty: method=pagerduty",
         f"rework definitions ({seeds / 'rework_definitions.csv'}):",
         "  during-open-incident: method=open_incident",
-        "  reverts: method=revert_pr",
+        "  shipped-reverts: method=revert_pr",
     ]
     assert run("remove", "merged-to-master").stdout == "removed deployment definition merged-to-master\n"
     missing = run("remove", "merged-to-master")

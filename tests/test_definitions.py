@@ -120,7 +120,7 @@ def test_a_missing_rework_file_is_an_error_that_an_upgrade_fixes_with_the_shippe
     assert rework.read_text() == shipped == (
         "definition_id,method,repository,branch,label,title,service\n"
         "during-open-incident,open_incident,,,,,\n"
-        "reverts,revert_pr,,,,,\n")
+        "shipped-reverts,revert_pr,,,,,\n")
     assert definitions.check(seeds) == ([], [])
 
 
