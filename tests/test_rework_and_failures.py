@@ -330,6 +330,19 @@ def test_dora_summary_rework_rate_with_its_numerator_and_denominator(scenario):
     ]
 
 
+def test_reverts_and_issues_stay_after_the_source_loses_them(scenario, tmp_path):
+    # GitHub deletes issue #18 and PR #4 (the revert of #2), the reverted PR #12 is gone too, and
+    # the issues table is dropped: history keeps them, a full refresh rebuilds the same marts.
+    project = scenario.clone(tmp_path / "durable")
+    marts = ["marts.deployments", "marts.incidents", "marts.changes", "marts.dora_summary"]
+    before = {table: sorted(query(project, f"select * from {table}"), key=repr) for table in marts}
+    execute(project.warehouse, "delete from raw_github.pull_requests where id in (12, 24)")
+    execute(project.warehouse, "drop table raw_github.issues")
+    result = project.dbt(*BUILD, "--full-refresh")
+    assert result.success, result.text
+    assert {table: sorted(query(project, f"select * from {table}"), key=repr) for table in marts} == before
+
+
 @pytest.fixture(scope="module")
 def levels_2024(scenario, tmp_path_factory) -> DbtProjectCopy:
     project = scenario.clone(tmp_path_factory.mktemp("levels") / "2024")

@@ -54,7 +54,7 @@ reasons as (
             else 'incident ' || incident_id || coalesce(' "' || title || '"', '')
                  || ' (definition ' || definition_id || ', attributed by ' || attribution || '), created '
         end
-        || cast(round(abs(hours_after), 1) as varchar)
+        || cast(cast(abs(hours_after) as decimal(18, 1)) as varchar)
         || case when hours_after < 0 then ' h before the deployment' else ' h after the deployment' end
             as reason
     from attributed
