@@ -9,8 +9,8 @@
         {%- set years = run_query('select distinct report_year from ' ~ ref('dora_benchmarks') ~ ' order by 1')
                         .columns[0].values() | list -%}
         {%- if year not in years -%}
-            {{ exceptions.raise_compiler_error("var dora_benchmark_year is " ~ year ~ ": dora_benchmarks.csv has levels for "
-                ~ years | join(', ') ~ " (2025 and later: no levels)") }}
+            {{ exceptions.raise_compiler_error("var dora_benchmark_year is " ~ year
+                ~ ": dora_benchmarks.csv has levels for " ~ years | join(', ') ~ " (2025 and later: no levels)") }}
         {%- endif -%}
     {%- endif -%}
     {{ return(year) }}

@@ -122,7 +122,8 @@ claimed_pull_requests as (
         frontier.deployment_id,
         frontier.is_baseline,
         case
-            when frontier.commit_sha in (unclaimed_pull_requests.merge_commit_sha, unclaimed_pull_requests.squash_commit_sha)
+            when frontier.commit_sha
+                in (unclaimed_pull_requests.merge_commit_sha, unclaimed_pull_requests.squash_commit_sha)
                 then 'merge commit deployed'
             when frontier.deployed_a_merge then 'merged before the deployed commit and not shipped earlier'
             else 'merged before the deployment and not shipped earlier'

@@ -8,12 +8,13 @@
       incidents was open (created <= deployed < resolved; an unresolved incident is still open),
       unless that incident is attributed to this very deployment (it caused the incident).
     One reason per match, `<what> (definition <definition_id>)`, joined with '; ' in the order of
-    definition and reason; `definition_id` is the alphabetically first matching definition. Evaluated after history from durable tables, so it needs no history of
-    its own. -#}
+    definition and reason; `definition_id` is the alphabetically first matching definition.
+    Evaluated after history from durable tables, so it needs no history of its own. -#}
 with
 
 definitions as (
-    {{ effective_definitions(ref('rework_definitions'), 'rework', ['repository', 'branch', 'label', 'title', 'service']) }}
+    {{ effective_definitions(ref('rework_definitions'), 'rework',
+                             ['repository', 'branch', 'label', 'title', 'service']) }}
 ),
 
 deployments as (
