@@ -1,9 +1,10 @@
 {#- Revert pull requests, as GitHub and git write them, and the pull request each one reverts.
 
     - GitHub's Revert button opens a pull request titled `Revert "<title of the reverted PR>"`
-      from the branch `revert-<number of the reverted PR>-<its head branch>` (its body says
-      `Reverts <owner>/<repo>#<number>`; bodies are not extracted, the branch carries the same
-      number);
+      from the branch `revert-<number of the reverted PR>-<its head branch>` (GitHub docs,
+      "Reverting a pull request"; the branch name as cli/cli#14294 states it). Its body says
+      `Reverts <owner>/<repo>#<number>`: bodies are not extracted, the branch carries the same
+      number, and a branch renamed (rulesets) falls back to the title;
     - `git revert` titles a commit `Revert "<subject of the reverted commit>"`: for a merge commit
       the subject is `Merge pull request #<number> from …`, for a squash merge `<title> (#<number>)`.
     A revert is a pull request whose head branch is `revert-<number>-…` or whose title is
