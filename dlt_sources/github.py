@@ -20,6 +20,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import BasePaginator, HeaderLinkPaginator
 from requests import HTTPError, Request, Response
 
+from dlt_sources import github_issues
 from dlt_sources.http import (
     DEFAULT_MAX_RATE_LIMIT_WAIT,
     CheckedRESTClient,
@@ -118,6 +119,7 @@ def github(
     backfill_days: int = 365,
     lookback_hours: int = 72,
     max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+    issues: bool = False,
 ) -> Any:
     """Repositories are the given `owner/name` list, or every repository of `owner` (an
     organisation or a user), listed when a resource first needs them."""
@@ -146,6 +148,7 @@ def github(
         workflow_runs(client, repos, cursor("created_at")),
         releases(client, graphql, repos, cursor("created_at")),
         deployments(client, graphql, repos, cursor("created_at")),
+        github_issues.issues(client, repos, partial(_repository_id, client, graphql), cursor("updated_at"), issues),
     )
 
 

@@ -1,4 +1,4 @@
-"""`dora define`: add, list, remove and check deployment/incident definitions from the command line."""
+"""`dora define`: add, list, remove and check deployment, incident and rework definitions from the command line."""
 
 from __future__ import annotations
 
@@ -61,7 +61,13 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
     defaults = {name: pattern for name, pattern in applied.items() if not row.get(name)}
     if defaults:
         click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
+    if method == "github_issue":
+        click.echo("note: GitHub issues are read only with sources.github.issues = true (SOURCES__GITHUB__ISSUES)")
     home = Home.from_env()
+    if kind == "rework":
+        click.echo("preview: rework definitions are matched after history; the next run lists what they match "
+                   "in marts.deployments.rework_reason")
+        return
     result = preview(home.published, kind, row, catalog)
     if result is None:
         click.echo(f"preview: nothing published yet ({home.published}); run the pipeline to see matches")
@@ -84,18 +90,19 @@ def _kind_command(kind: str, example: str) -> click.Command:
 
 @click.group()
 def define() -> None:
-    """Decide what counts as a deployment or an incident (edits the definition seeds)."""
+    """Decide what counts as a deployment, an incident or rework (edits the definition seeds)."""
 
 
 define.add_command(_kind_command(
     "deployment", "dora define deployment --method workflow_run --repository 'acme/*' --workflow 'deploy*'"))
 define.add_command(_kind_command(
     "incident", "dora define incident --method pagerduty --service 'checkout*' --urgency high"))
+define.add_command(_kind_command("rework", "dora define rework --method hotfix_pr --label hotfix"))
 
 
 @define.command(name="list")
 def list_definitions() -> None:
-    """Show every definition of both kinds."""
+    """Show every definition of every kind."""
     directory = definitions_dir()
     catalog = definitions.load_catalog(directory)
     for kind in definitions.KINDS:
@@ -146,7 +153,10 @@ def upgrade() -> None:
     except definitions.DefinitionsInvalid as invalid:
         raise _invalid_files(invalid) from None
     for name, columns in added.items():
-        click.echo(f"{directory / name}: " + (f"added the empty columns {', '.join(columns)}" if columns
-                                               else "columns put in the current order"))
+        if columns is None:
+            click.echo(f"{directory / name}: written with the shipped definitions (the file was missing)")
+        else:
+            click.echo(f"{directory / name}: " + (f"added the empty columns {', '.join(columns)}" if columns
+                                                   else "columns put in the current order"))
     if not added:
         click.echo(f"definition files already have the current columns ({directory})")

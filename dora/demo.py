@@ -3,9 +3,10 @@
 The demo keeps its data and its definition files apart from a real install (history is
 durable: simulated records must never land in a real warehouse), and defines deployments,
 incidents and services the way the simulated org's teams would: the `deploy` workflow on main
-(GitHub) and push pipelines on main (GitLab); every PagerDuty incident and Jira issue of type
-Incident; each product's repositories or GitLab projects, PagerDuty service or Jira component
-mapped to one service and team.
+(GitHub) and push pipelines on main (GitLab); every PagerDuty incident, Jira issue of type
+Incident, GitHub issue labelled incident and revert; rework as shipped (reverts, deployments
+during an open incident) plus hotfix/* branches; each product's repositories or GitLab projects,
+PagerDuty service or Jira component mapped to one service and team.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ DEMO_DEPLOYMENTS = [
     {"definition_id": "deploy-workflow", "method": "workflow_run", "workflow": "deploy", "branch": "main"},
     {"definition_id": "gitlab-main-pipelines", "method": "gitlab_pipeline", "branch": "main", "event": "push"},
 ]
-DEMO_INCIDENTS = [{"definition_id": "jira-incidents", "method": "jira_issue", "issue_type": "Incident"}]  # + shipped
+DEMO_INCIDENTS = [  # + shipped
+    {"definition_id": "jira-incidents", "method": "jira_issue", "issue_type": "Incident"},
+    {"definition_id": "github-incidents", "method": "github_issue", "label": "incident"},
+    {"definition_id": "reverts", "method": "revert"},
+]
+DEMO_REWORK = [{"definition_id": "hotfix-branches", "method": "hotfix_pr", "branch": "hotfix/*"}]  # + shipped
 # Marks a directory as the demo's own (see demo_home).
 DEMO_MARKER = ".dora-demo"
 
@@ -44,6 +50,7 @@ def demo_environment(org, scenario: Scenario) -> dict[str, str]:
         "SOURCES__GITHUB__BASE_URL": org.github_url,
         "SOURCES__GITHUB__GRAPHQL_URL": org.github_graphql_url,
         "SOURCES__GITHUB__OWNER": scenario.repos[0].owner,
+        "SOURCES__GITHUB__ISSUES": "true",
         "SOURCES__PAGERDUTY__API_KEY": scenario.pagerduty_token,
         "SOURCES__PAGERDUTY__BASE_URL": org.pagerduty_url,
     }
@@ -73,6 +80,7 @@ def write_demo_definitions(directory: Path, scenario: Scenario) -> Path:
     demo_rows = {
         "deployment_definitions.csv": lambda path: DEMO_DEPLOYMENTS,
         "incident_definitions.csv": lambda path: [*_rows(path), *DEMO_INCIDENTS],
+        "rework_definitions.csv": lambda path: [*_rows(path), *DEMO_REWORK],
         "services.csv": lambda path: _demo_services(scenario),
     }
     for seed in (DBT_PROJECT_DIR / "seeds").glob("*.csv"):

@@ -25,7 +25,7 @@ from dlt_sources.settings import REQUIRED, missing_settings
 from orchestration.install import InstallResource
 
 # The definition files a user edits; a change to one rebuilds what depends on it, without extraction.
-WATCHED_SEEDS = ("deployment_definitions", "incident_definitions", "services", "dora_benchmarks")
+WATCHED_SEEDS = ("deployment_definitions", "incident_definitions", "rework_definitions", "services", "dora_benchmarks")
 
 refresh_job = define_asset_job("refresh", selection=AssetSelection.all(), description="Extract, rebuild and publish everything.")
 

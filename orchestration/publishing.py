@@ -7,7 +7,7 @@ from dora.core.publish import publish
 from dora.core.summary import org_headline
 from orchestration.install import InstallResource
 
-MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "quarantine")
+MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "dora_levels", "quarantine")
 
 
 @asset(group_name="marts", deps=[AssetKey(["marts", m]) for m in MARTS])

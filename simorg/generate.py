@@ -31,7 +31,8 @@ all the others, from their own random stream, so turning the knobs on changes no
 
 Knobs: teams, repos_per_team, months, prs_per_repo_per_week, deploy_failure_rate,
 incidents_per_service_per_month, incident_after_deploy_share, with_ci_runs (False halves the
-records for PR-heavy benchmarks), owner, gitlab_teams, jira_incidents. Work is linear in the
+records for PR-heavy benchmarks), owner, gitlab_teams, jira_incidents, rework (reverts, hotfixes
+and GitHub issues: simorg.rework). Work is linear in the
 number of records (one sort per repository). The benchmark size, teams=10, repos_per_team=10, months=36,
 prs_per_repo_per_week=64, with_ci_runs=False, gives 1.0 M PRs, 0.86 M deploy runs, 0.53 M deployments, ~740
 incidents in about a minute and 1.9 GB of memory (measured on the 2-core CI box); serve it with
@@ -158,6 +159,7 @@ def generate_scenario(
     owner: str = "acme",
     gitlab_teams: int = 0,
     jira_incidents: bool = False,
+    rework: bool = False,
 ) -> Scenario:
     rng = random.Random(seed)
     ids = _Ids()
@@ -200,15 +202,19 @@ def generate_scenario(
                 times[-1] = (times[-1][0], None)  # the newest is still being worked on
             jira_incident_times.append((product, times))
     scenario.jira_issues = _jira_issues(gitlab_rng, jira_incident_times, now)
+    if rework:  # last, from its own random stream too; imported here: simorg.rework builds on this module
+        from simorg.rework import add_rework_and_issues
+
+        add_rework_and_issues(random.Random(f"{seed}/rework"), ids, scenario, start, now, deploy_failure_rate)
     return scenario
 
 
 def demo_scenario(now: datetime) -> Scenario:
     """The `dora demo` org: 3 GitHub teams, 6 repos, 6 months (~1,250 PRs, ~2,300 workflow runs,
     ~50 PagerDuty incidents), and one GitLab team (2 projects, ~100 MRs, ~95 pipelines, ~85
-    deployments) whose ~11 incidents are Jira issues: enough for weekly DORA charts, extracted
-    in a few seconds."""
-    return generate_scenario(now, gitlab_teams=1, jira_incidents=True)
+    deployments) whose ~11 incidents are Jira issues, and reverts, hotfixes and GitHub issues
+    (simorg.rework): enough for weekly DORA charts, extracted in a few seconds."""
+    return generate_scenario(now, gitlab_teams=1, jira_incidents=True, rework=True)
 
 
 def _pull_requests(rng, ids, scenario, repo, people, start, now, per_week, with_ci_runs):

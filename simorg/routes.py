@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from simorg import payloads
+from simorg import issues_api, payloads
 from simorg.filters import InvalidFilter, add_months, created_range, parse_instant
 from simorg.graphql_api import GraphQLContext, run_query
 from simorg.index import ScenarioIndex
@@ -208,6 +208,16 @@ def list_pulls(context: Context, request: Request, params: dict[str, str]) -> Re
     return Response(200, page, headers)
 
 
+def list_issues(context: Context, request: Request, params: dict[str, str]) -> Response:
+    repo = _repo(context, params)
+    try:
+        issues = issues_api.matching(context.index, repo, request.arg)
+    except InvalidFilter as error:
+        raise HttpError.invalid("github", str(error)) from None
+    page, headers = github_page(request, issues, lambda item: issues_api.payload(item, repo, request.urls))
+    return Response(200, page, headers)
+
+
 def list_deployments(context: Context, request: Request, params: dict[str, str]) -> Response:
     repo = _repo(context, params)
     wanted = {name: request.arg(name) for name in ("sha", "ref", "task", "environment") if request.arg(name)}
@@ -352,6 +362,7 @@ ROUTES = [
     _route("github", "GET", _REPO + r"/actions/runs", "actions/runs", list_workflow_runs),
     _route("github", "GET", _REPO + r"/releases", "releases", list_releases),
     _route("github", "GET", _REPO + r"/pulls", "pulls", list_pulls),
+    _route("github", "GET", _REPO + r"/issues", "issues", list_issues),
     _route("github", "GET", _REPO + r"/deployments", "deployments", list_deployments),
     _route("github", "GET", _REPO + r"/deployments/(?P<deployment_id>\d+)/statuses", "deployment_statuses",
            list_deployment_statuses),

@@ -50,6 +50,26 @@ class PullRequest:
 
 
 @dataclass
+class Issue:
+    """A GitHub issue (served by simorg.issues_api; the issues list also shows pull requests)."""
+
+    repo: str  # "owner/name"
+    number: int  # shares the repository's sequence with pull requests
+    id: int
+    title: str
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    labels: list[str] = field(default_factory=list)
+    closed_at: datetime | None = None  # None while open (a reopened issue has none)
+    state_reason: str | None = None  # completed, not_planned, reopened; None for an issue never closed
+
+    @property
+    def state(self) -> str:
+        return "closed" if self.closed_at is not None else "open"
+
+
+@dataclass
 class WorkflowRun:
     repo: str
     id: int
@@ -143,6 +163,7 @@ class Scenario:
     deployments: list[Deployment] = field(default_factory=list)
     pagerduty_services: list[PagerDutyService] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
     github_token: str = "ghp_simulated_token"
     pagerduty_token: str = "pd_simulated_token"
     # GitLab and Jira (record types below)

@@ -4,8 +4,8 @@ The scenario (window_end 2024-06-01, so the current 30 days are [2024-05-02, 202
 previous 30 days are [2024-04-02, 2024-05-02)); teams and services:
     payments: checkout, billing, ledger (ledger never deployed: a quiet service)
     platform: gateway
-Every deployment ships exactly one change. The expected page values are worked out in
-tests/test_dashboard.py next to the assertions.
+Every deployment ships exactly one change. Rework: checkout Apr 17 and May 13, gateway May 22.
+The expected page values are worked out in tests/test_dashboard.py next to the assertions.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Deploy:
     coding: float = 0
     review: float = 0
     wait: float = 0
+    rework: bool = False
 
 
 def _days(month: int, *days: int) -> list[dt.date]:
@@ -49,7 +50,8 @@ def _days(month: int, *days: int) -> list[dt.date]:
 # Previous window. Lead times (coding = whole lead time, review = wait = 0 here):
 #   checkout 10,20,30,40,50,60 h; billing 100,200,300 h; gateway 5,15,25 h. Failed: checkout Apr 14, gateway Apr 16.
 PREVIOUS = (
-    [Deploy("checkout", d, d.day == 14, coding=h) for d, h in zip(_days(4, 5, 8, 11, 14, 17, 20), (10, 20, 30, 40, 50, 60))]
+    [Deploy("checkout", d, d.day == 14, coding=h, rework=d.day == 17)
+     for d, h in zip(_days(4, 5, 8, 11, 14, 17, 20), (10, 20, 30, 40, 50, 60))]
     + [Deploy("billing", d, coding=h) for d, h in zip(_days(4, 10, 20, 30), (100, 200, 300))]
     + [Deploy("gateway", d, d.day == 16, coding=h) for d, h in zip(_days(4, 6, 16, 26), (5, 15, 25))]
 )
@@ -57,9 +59,9 @@ PREVIOUS = (
 # failed May 11; billing May 6,12,18,24,30 (5), 20 + 30 + 22 = 72 h, failed May 18;
 # gateway every third day May 4..31 (10), 1 + 2 + 1 = 4 h, none failed.
 CURRENT = (
-    [Deploy("checkout", d, d.day == 11, 2, 4, 2) for d in _days(5, *range(3, 32, 2))]
+    [Deploy("checkout", d, d.day == 11, 2, 4, 2, rework=d.day == 13) for d in _days(5, *range(3, 32, 2))]
     + [Deploy("billing", d, d.day == 18, 20, 30, 22) for d in _days(5, 6, 12, 18, 24, 30)]
-    + [Deploy("gateway", d, False, 1, 2, 1) for d in _days(5, *range(4, 32, 3))]
+    + [Deploy("gateway", d, False, 1, 2, 1, rework=d.day == 22) for d in _days(5, *range(4, 32, 3))]
 )
 # (service, created, hours to restore or None if open, deployment it is attributed to (service, day) or None)
 INCIDENTS = [
@@ -74,47 +76,62 @@ INCIDENTS = [
 # above (2023 thresholds: deployments/week >= 7 elite, >= 1 high, >= 0.25 medium; lead time <= 24 h
 # elite, <= 168 high, <= 720 medium; failure rate <= 5% elite, <= 10% high, <= 15% medium; restore
 # <= 1 h elite, <= 24 high, <= 168 medium). Per scope: deployments (= changes: one each), failed,
-# incidents created in the window; medians of lead time, coding, review, deploy wait and restore
-# (resolved incidents); levels deployment frequency / lead time / failure rate / restore / overall.
+# incidents created in the window and the resolved ones; rework deployments; medians of lead time,
+# coding, review, deploy wait and restore (resolved incidents); levels deployment frequency / lead
+# time / failure rate / restore / overall (no report gives rework-rate levels).
 SUMMARY_COLUMNS = (
-    "scope", "scope_name", "deployments", "failed_deployments", "incidents", "lead_time_median_hours",
-    "coding_median_hours", "review_median_hours", "deploy_wait_median_hours", "time_to_restore_median_hours",
-    "deployment_frequency_level", "lead_time_level", "change_failure_rate_level", "time_to_restore_level",
-    "overall_level",
+    "scope", "scope_name", "deployments", "failed_deployments", "rework_deployments", "incidents",
+    "resolved_incidents", "lead_time_median_hours", "coding_median_hours", "review_median_hours",
+    "deploy_wait_median_hours", "time_to_restore_median_hours", "deployment_frequency_level", "lead_time_level",
+    "change_failure_rate_level", "time_to_restore_level", "overall_level",
 )
-# Current window [May 2, Jun 1): 30 deployments / (30/7) = 7 /week; payments = checkout + billing.
+# Current window [May 2, Jun 1): 30 deployments / (30/7) = 7 /week; payments = checkout + billing;
+# every incident of the window is resolved.
 SUMMARY = [
-    ("org", "org", 30, 2, 3, 8, 2, 4, 2, 1.5, "elite", "elite", "high", "high", "high"),
-    ("team", "payments", 20, 2, 2, 8, 2, 4, 2, 15.75, "high", "elite", "high", "high", "high"),
-    ("team", "platform", 10, 0, 1, 4, 1, 2, 1, 0.5, "high", "elite", "elite", "elite", "elite"),
-    ("service", "checkout", 15, 1, 1, 8, 2, 4, 2, 1.5, "high", "elite", "high", "high", "high"),
-    ("service", "billing", 5, 1, 1, 72, 20, 30, 22, 30, "high", "high", "low", "medium", "medium"),
-    ("service", "gateway", 10, 0, 1, 4, 1, 2, 1, 0.5, "high", "elite", "elite", "elite", "elite"),
+    ("org", "org", 30, 2, 2, 3, 3, 8, 2, 4, 2, 1.5, "elite", "elite", "high", "high", "high"),
+    ("team", "payments", 20, 2, 1, 2, 2, 8, 2, 4, 2, 15.75, "high", "elite", "high", "high", "high"),
+    ("team", "platform", 10, 0, 1, 1, 1, 4, 1, 2, 1, 0.5, "high", "elite", "elite", "elite", "elite"),
+    ("service", "checkout", 15, 1, 1, 1, 1, 8, 2, 4, 2, 1.5, "high", "elite", "high", "high", "high"),
+    ("service", "billing", 5, 1, 0, 1, 1, 72, 20, 30, 22, 30, "high", "high", "low", "medium", "medium"),
+    ("service", "gateway", 10, 0, 1, 1, 1, 4, 1, 2, 1, 0.5, "high", "elite", "elite", "elite", "elite"),
 ]
 # Previous window [Apr 2, May 2) (window_offset 1): each change is all coding (review = wait = 0);
 # billing's incident of Apr 25 is still open, so billing has no restore median.
 PREVIOUS_SUMMARY = [
     # 12 / (30/7) = 2.8; leads 5..300: median (30 + 40) / 2 = 35; failed 2 / 12 = 16.7%; restore (4 + 2) / 2
-    ("org", "org", 12, 2, 3, 35, 35, 0, 0, 3, "high", "high", "low", "high", "low"),
+    ("org", "org", 12, 2, 1, 3, 2, 35, 35, 0, 0, 3, "high", "high", "low", "high", "low"),
     # 9 / (30/7) = 2.1; leads 10..60, 100, 200, 300: median 50; 1 / 9 = 11.1%
-    ("team", "payments", 9, 1, 2, 50, 50, 0, 0, 4, "high", "high", "medium", "high", "medium"),
-    ("team", "platform", 3, 1, 1, 15, 15, 0, 0, 2, "medium", "elite", "low", "high", "low"),
-    ("service", "checkout", 6, 1, 1, 35, 35, 0, 0, 4, "high", "high", "low", "high", "low"),
-    ("service", "billing", 3, 0, 1, 200, 200, 0, 0, None, "medium", "medium", "elite", None, "medium"),
-    ("service", "gateway", 3, 1, 1, 15, 15, 0, 0, 2, "medium", "elite", "low", "high", "low"),
+    ("team", "payments", 9, 1, 1, 2, 1, 50, 50, 0, 0, 4, "high", "high", "medium", "high", "medium"),
+    ("team", "platform", 3, 1, 0, 1, 1, 15, 15, 0, 0, 2, "medium", "elite", "low", "high", "low"),
+    ("service", "checkout", 6, 1, 1, 1, 1, 35, 35, 0, 0, 4, "high", "high", "low", "high", "low"),
+    ("service", "billing", 3, 0, 0, 1, 0, 200, 200, 0, 0, None, "medium", "medium", "elite", None, "medium"),
+    ("service", "gateway", 3, 1, 0, 1, 1, 15, 15, 0, 0, 2, "medium", "elite", "low", "high", "low"),
 ]
-# dora_weekly rows: (deployments, lead time median h, CFR, TTR median h) per week from a first Monday.
-# The org has 14 weeks from 2024-02-26; its week of 2024-04-29 was quiet (0 deployments, no medians).
+# dora_weekly rows: (deployments, lead time median h, CFR, TTR median h, rework deployments) per week
+# from a first Monday. The org has 14 weeks from 2024-02-26; its week of 2024-04-29 was quiet (0
+# deployments, no medians).
 ORG_WEEKLY = [
-    (2, 40, 0.5, 4), (3, 36, 0.0, None), (3, 30, 0.0, None), (2, 44, 0.0, None), (4, 35, 0.25, 3),
-    (3, 28, 0.0, None), (3, 50, 0.333, 2), (2, 150, 0.0, None), (3, 90, 0.0, None), (0, None, None, None),
-    (7, 8, 0.0, None), (8, 8, 0.125, 1.5), (7, 8, 0.143, 30), (8, 6, 0.0, 0.5),
+    (2, 40, 0.5, 4, 0), (3, 36, 0.0, None, 0), (3, 30, 0.0, None, 0), (2, 44, 0.0, None, 0), (4, 35, 0.25, 3, 0),
+    (3, 28, 0.0, None, 0), (3, 50, 0.333, 2, 0), (2, 150, 0.0, None, 1), (3, 90, 0.0, None, 0),
+    (0, None, None, None, 0), (7, 8, 0.0, None, 0), (8, 8, 0.125, 1.5, 1), (7, 8, 0.143, 30, 1), (8, 6, 0.0, 0.5, 0),
 ]
 # The payments team has 12 weeks from 2024-03-11.
 PAYMENTS_WEEKLY = [
-    (1, 60, 0.0, None), (2, 50, 0.0, None), (3, 40, 0.333, 4), (2, 30, 0.0, None), (2, 100, 0.0, None),
-    (1, 200, 0.0, None), (2, 300, 0.0, None), (0, None, None, None), (5, 8, 0.0, None), (5, 8, 0.2, 1.5),
-    (4, 72, 0.25, 30), (5, 8, 0.0, None),
+    (1, 60, 0.0, None, 0), (2, 50, 0.0, None, 0), (3, 40, 0.333, 4, 0), (2, 30, 0.0, None, 0),
+    (2, 100, 0.0, None, 0), (1, 200, 0.0, None, 1), (2, 300, 0.0, None, 0), (0, None, None, None, 0),
+    (5, 8, 0.0, None, 0), (5, 8, 0.2, 1.5, 1), (4, 72, 0.25, 30, 0), (5, 8, 0.0, None, 0),
+]
+# marts.dora_levels of the 2023 report, as dbt reads dora_benchmarks.csv: (metric, level, better,
+# published bound, lower bound, upper bound); every level is reachable.
+LEVELS_2023 = [
+    ("deployments_per_week", "elite", "higher", 7, 7, None), ("deployments_per_week", "high", "higher", 1, 1, 7),
+    ("deployments_per_week", "medium", "higher", 0.25, 0.25, 1), ("deployments_per_week", "low", "higher", None, None, 0.25),
+    ("lead_time_hours", "elite", "lower", 24, None, 24), ("lead_time_hours", "high", "lower", 168, 24, 168),
+    ("lead_time_hours", "medium", "lower", 720, 168, 720), ("lead_time_hours", "low", "lower", None, 720, None),
+    ("change_failure_rate", "elite", "lower", 0.05, None, 0.05), ("change_failure_rate", "high", "lower", 0.1, 0.05, 0.1),
+    ("change_failure_rate", "medium", "lower", 0.15, 0.1, 0.15), ("change_failure_rate", "low", "lower", None, 0.15, None),
+    ("time_to_restore_hours", "elite", "lower", 1, None, 1), ("time_to_restore_hours", "high", "lower", 24, 1, 24),
+    ("time_to_restore_hours", "medium", "lower", 168, 24, 168), ("time_to_restore_hours", "low", "lower", None, 168, None),
 ]
 WEEKLY = {("org", "org"): (dt.date(2024, 2, 26), ORG_WEEKLY), ("team", "payments"): (dt.date(2024, 3, 11), PAYMENTS_WEEKLY)}
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -124,25 +141,30 @@ _MARTS_DDL = """
 create schema marts;
 create table marts.deployments (deployment_id varchar, service varchar, team varchar, repository varchar,
   method varchar, definition_id varchar, environment varchar, commit_sha varchar, deployed_at timestamp,
-  url varchar, is_failed boolean, incident_count bigint);
+  url varchar, is_failed boolean, incident_count bigint, failure_reason varchar, is_rework boolean,
+  rework_definition_id varchar, rework_reason varchar);
 create table marts.changes (change_id varchar, service varchar, repository varchar, pr_number bigint, title varchar,
   author varchar, first_commit_at timestamp, opened_at timestamp, merged_at timestamp, deployment_id varchar,
   deployed_at timestamp, lead_time_hours double, coding_hours double, review_hours double,
   deploy_wait_hours double);
 create table marts.incidents (incident_id varchar, service varchar, team varchar, source varchar,
-  definition_id varchar, title varchar, urgency varchar, priority varchar, created_at timestamp,
-  resolved_at timestamp, time_to_restore_hours double, deployment_id varchar,
+  definition_id varchar, title varchar, urgency varchar, priority varchar, url varchar, created_at timestamp,
+  resolved_at timestamp, time_to_restore_hours double, deployment_id varchar, attribution varchar,
   recovery_from_deployment_hours double);
 create table marts.dora_weekly (scope varchar, scope_name varchar, week_start date, deployments bigint,
   deployment_days bigint, changes bigint, lead_time_median_hours double, lead_time_p90_hours double,
-  failed_deployments bigint, change_failure_rate double, incidents bigint, time_to_restore_median_hours double);
+  failed_deployments bigint, change_failure_rate double, rework_deployments bigint, rework_rate double,
+  incidents bigint, time_to_restore_median_hours double);
 create table marts.dora_summary (scope varchar, scope_name varchar, window_days integer, window_offset integer,
   window_start timestamp, window_end timestamp, deployments bigint, deployments_per_week double, changes bigint,
   lead_time_median_hours double, coding_median_hours double, review_median_hours double,
-  deploy_wait_median_hours double, failed_deployments bigint, change_failure_rate double, incidents bigint,
+  deploy_wait_median_hours double, failed_deployments bigint, change_failure_rate double,
+  rework_deployments bigint, rework_rate double, incidents bigint, resolved_incidents bigint,
   time_to_restore_median_hours double, deployment_frequency_level varchar, lead_time_level varchar,
-  change_failure_rate_level varchar, time_to_restore_level varchar, benchmark_year integer,
-  overall_level varchar);
+  change_failure_rate_level varchar, time_to_restore_level varchar, rework_rate_level varchar,
+  benchmark_year integer, overall_level varchar);
+create table marts.dora_levels (report_year integer, metric varchar, level varchar, level_rank integer,
+  better varchar, published_bound double, is_reachable boolean, lower_bound double, upper_bound double);
 """
 
 
@@ -163,19 +185,13 @@ def write_definitions(folder: Path) -> Path:
         "deployment,github_deployment,environment,false,production\n"
         "incident,pagerduty,service,false,\n"
         "incident,pagerduty,urgency,false,\n"
+        "rework,hotfix_pr,label,false,\n"
     )
     (folder / "services.csv").write_text(
         "service,team,repository,pagerduty_service\n"
         + "".join(f"{s},{t},acme/{s},{s.upper()}\n" for s, t in TEAM_OF.items())
     )
-    (folder / "dora_benchmarks.csv").write_text(
-        "report_year,metric,better,elite,high,medium\n"
-        "2021,deployments_per_week,higher,7,0.25,0.04\n"
-        "2023,deployments_per_week,higher,7,1,0.25\n"
-        "2023,lead_time_hours,lower,24,168,720\n"
-        "2023,change_failure_rate,lower,0.05,0.10,0.15\n"
-        "2023,time_to_restore_hours,lower,1,24,168\n"
-    )
+    (folder / "rework_definitions.csv").write_text("definition_id,method,label\nhotfix-label,hotfix_pr,hotfix\n")
     return folder
 
 
@@ -203,11 +219,17 @@ def write_published_db(path: Path) -> Path:
             first_commit = deployed_at - dt.timedelta(hours=lead)
             opened = first_commit + dt.timedelta(hours=d.coding)
             merged = opened + dt.timedelta(hours=d.review)
+            causes = [(i, created) for i, (_, created, _, cause) in enumerate(INCIDENTS) if cause == (d.service, d.day)]
+            failure_reason = "; ".join(
+                f'incident i{i} "outage" (definition all-pagerduty, attributed by window), created '
+                f"{(created - deployed_at).total_seconds() / 3600:.1f} h after the deployment" for i, created in causes)
             con.execute(
                 "insert into marts.deployments values (?, ?, ?, ?, 'merged_pr', 'merged-to-main', 'production',"
-                " ?, ?, '', ?, ?)",
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (deployment_id, d.service, TEAM_OF[d.service], f"acme/{d.service}", f"sha{n}", deployed_at,
-                 d.failed, int(d.failed)),
+                 f"https://github.com/acme/{d.service}/pull/{n}", d.failed, int(d.failed), failure_reason or None,
+                 d.rework, "hotfix-label" if d.rework else None,
+                 f'shipped acme/{d.service}#{n} "a change" (definition hotfix-label)' if d.rework else None),
             )
             con.execute(
                 "insert into marts.changes values (?, ?, ?, ?, 'a change', 'dev', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -218,8 +240,8 @@ def write_published_db(path: Path) -> Path:
             resolved = created + dt.timedelta(hours=ttr) if ttr is not None else None
             con.execute(
                 "insert into marts.incidents values (?, ?, ?, 'pagerduty', 'all-pagerduty', 'outage', 'high', null,"
-                " ?, ?, ?, ?, null)",
-                (f"i{n}", service, TEAM_OF[service], created, resolved, ttr, ids.get(cause)),
+                " ?, ?, ?, ?, ?, 'window', null)",
+                (f"i{n}", service, TEAM_OF[service], f"https://pd/i{n}", created, resolved, ttr, ids.get(cause)),
             )
         for offset, rows in enumerate((SUMMARY, PREVIOUS_SUMMARY)):
             end = WINDOW_END - dt.timedelta(days=30 * offset)
@@ -229,19 +251,24 @@ def write_published_db(path: Path) -> Path:
                 values |= {
                     "window_days": 30, "window_offset": offset, "window_start": end - dt.timedelta(days=30),
                     "window_end": end, "deployments_per_week": deployments / (30 / 7), "changes": deployments,
-                    "change_failure_rate": failed / deployments, "benchmark_year": 2023,
+                    "change_failure_rate": failed / deployments,
+                    "rework_rate": values["rework_deployments"] / deployments, "benchmark_year": 2023,
                 }
                 con.execute(
                     f"insert into marts.dora_summary ({', '.join(values)}) values ({', '.join('?' * len(values))})",
                     list(values.values()),
                 )
         for (scope, name), (first_week, weeks) in WEEKLY.items():
-            for week, (deployed, lead, cfr, ttr) in enumerate(weeks):
+            for week, (deployed, lead, cfr, ttr, rework) in enumerate(weeks):
                 con.execute(
-                    "insert into marts.dora_weekly values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                    "insert into marts.dora_weekly values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                     (scope, name, first_week + dt.timedelta(weeks=week), deployed, min(deployed, 5), deployed,
-                     lead, lead, round(deployed * (cfr or 0)), cfr, ttr),
+                     lead, lead, round(deployed * (cfr or 0)), cfr, rework, rework / deployed if deployed else None,
+                     ttr),
                 )
+        con.executemany("insert into marts.dora_levels values (2023, ?, ?, ?, ?, ?, true, ?, ?)",
+                        [(metric, level, rank % 4 + 1, better, bound, lower, upper)
+                         for rank, (metric, level, better, bound, lower, upper) in enumerate(LEVELS_2023)])
         con.execute(
             "create schema meta;"
             "create table meta.source_freshness (source text, resource text, last_loaded_at timestamptz,"

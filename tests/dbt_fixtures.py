@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from dbt.cli.main import dbtRunner
 
 from dora.core.home import DBT_PROJECT_DIR
@@ -195,3 +196,24 @@ class DbtProjectCopy:
         run = self.dbt("compile", "--inline", sql)
         assert run.success, run.text
         return run.result.results[0].node.compiled_code
+
+
+def engine_warehouse(request: pytest.FixtureRequest, root: Path) -> Warehouse:
+    """A new, empty warehouse of the engine a fixture parametrised with "duckdb" / "postgres" is at."""
+    if request.param == "duckdb":
+        return DuckDBWarehouse(root / "warehouse.duckdb")
+    return PostgresWarehouse.create(request.getfixturevalue("postgres_cluster"))
+
+
+def built_scenario(root: Path, warehouse: Warehouse, seeds: dict[str, str], raw: dict[str, list[dict]],
+                   load_id: str, build: list[str]) -> DbtProjectCopy:
+    """A copy of the project under `root` on `warehouse` with these seed files and raw rows (one dlt
+    load), built once."""
+    project = DbtProjectCopy.create(root / "dbt_project", warehouse)
+    for name, text in seeds.items():
+        project.write_seed(name, text)
+    for table, rows in raw.items():
+        load_rows(project.warehouse, table, rows, load_id)
+    result = project.dbt(*build)
+    assert result.success, result.text
+    return project

@@ -82,12 +82,19 @@ def test_org_tiles_show_the_marts_values_and_the_change_from_the_previous_30_day
     # Previous window (dora_summary, window_offset 1): 12 deployments / (30/7) = 2.8 /week -> +150%;
     # lead times 5,10,15,20,25,30,40,50,60,100,200,300 -> median (30 + 40) / 2 = 35 h -> (8 - 35) / 35 = -77%;
     # CFR 2 / 12 = 16.7% -> 6.67 - 16.67 = -10 pts; restore median(4, 2) = 3 h (billing's is open) -> -50%.
+    # Rework 2 / 30 = 6.67%, was 1 / 12 = 8.33%: -1.7 pts; no report gives it levels: no badge.
     assert page.evaluate(TILES_JS) == {
         "deployment_frequency": ["7 /week", "Elite", "▲ 150% from 2.8 /week · better"],
         "lead_time": ["8 h", "Elite", "▼ 77% from 35 h · better"],
         "change_failure_rate": ["6.7%", "High", "▼ 10 pts from 16.7% · better"],
         "time_to_restore": ["1.5 h", "High", "▼ 50% from 3 h · better"],
+        "rework_rate": ["6.7%", None, "▼ 1.7 pts from 8.3% · better"],
     }
+    # Next to every value, what it is computed from (dora_summary's counts).
+    assert page.evaluate("[...document.querySelectorAll('#tiles .tile-basis')].map(b => b.textContent)") == [
+        "30 deployments in 30 days", "median of 30 changes", "2 of 30 deployments failed",
+        "median of 3 resolved of 3 incidents", "2 of 30 deployments were rework",
+    ]
     assert page.evaluate("document.getElementById('overall').textContent") == "overall High"
     assert page.evaluate("document.getElementById('subtitle').textContent") == (
         "Last 30 days: 2 May 2024 to 31 May 2024 · page generated 1 Jun 2024, 12:00 UTC"
@@ -111,6 +118,7 @@ def test_every_number_is_read_from_dora_summary(browser, tmp_path):
         "lead_time": ["8 h", "Elite", "▼ 77% from 35 h · better"],
         "change_failure_rate": ["6.7%", "High", "▼ 10 pts from 16.7% · better"],
         "time_to_restore": ["1.5 h", "High", "▼ 50% from 3 h · better"],
+        "rework_rate": ["6.7%", None, "▼ 1.7 pts from 8.3% · better"],
     }
     assert page.evaluate(
         "[...document.querySelectorAll('#lead-parts [data-part] b')].map(b => b.textContent)"
@@ -118,7 +126,7 @@ def test_every_number_is_read_from_dora_summary(browser, tmp_path):
     assert page.evaluate("document.querySelector('#lead-parts .chart-note').textContent").startswith(
         "Medians of each stage over 30 changes deployed in the last 30 days; the median lead time is 8 h"
     )
-    # The thresholds are those of the report year dora_summary used (2023), from the benchmarks seed.
+    # The levels are those of the report year dora_summary used (2023), from marts.dora_levels.
     assert page.evaluate("document.getElementById('benchmark-year').textContent") == " (DORA 2023 report)"
     assert page.errors == []
 
@@ -128,7 +136,7 @@ def test_without_an_earlier_window_there_is_nothing_to_compare_with(browser, tmp
     page = open_edited_scenario(browser, tmp_path, "delete from marts.dora_summary where window_offset = 1")
     assert {metric: delta for metric, (_, _, delta) in page.evaluate(TILES_JS).items()} == {
         metric: "nothing to compare with in the 30 days before"
-        for metric in ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore")
+        for metric in ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore", "rework_rate")
     }
     assert page.errors == []
 
@@ -137,12 +145,14 @@ def test_choosing_a_team_changes_tiles_charts_and_tables(page):
     choose(page, "team:payments")
     # payments (checkout + billing): 20 / (30/7) = 4.67 -> "4.7 /week", was 9 / (30/7) = 2.1 -> +122%;
     # lead time 8 h, was median of 10,20,30,40,50,60,100,200,300 = 50 h = 2.08 d -> "2.1 d", -84%;
-    # CFR 2 / 20 = 10%, was 1 / 9 = 11.1% -> -1.1 pts; restore median(1.5, 30) = 15.75 h, was 4 h -> +294%, worse.
+    # CFR 2 / 20 = 10%, was 1 / 9 = 11.1% -> -1.1 pts; restore median(1.5, 30) = 15.75 h, was 4 h -> +294%, worse;
+    # rework 1 / 20 = 5%, was 1 / 9 = 11.1% -> -6.1 pts.
     assert page.evaluate(TILES_JS) == {
         "deployment_frequency": ["4.7 /week", "High", "▲ 122% from 2.1 /week · better"],
         "lead_time": ["8 h", "Elite", "▼ 84% from 2.1 d · better"],
         "change_failure_rate": ["10%", "High", "▼ 1.1 pts from 11.1% · better"],
         "time_to_restore": ["15.8 h", "High", "▲ 294% from 4 h · worse"],
+        "rework_rate": ["5%", None, "▼ 6.1 pts from 11.1% · better"],
     }
     # payments has 12 weeks in dora_weekly: 12 deployment dots; its lead time misses the quiet 8th week.
     assert page.evaluate("document.querySelectorAll('[data-metric=deployment_frequency] circle').length") == 12
@@ -153,7 +163,7 @@ def test_choosing_a_team_changes_tiles_charts_and_tables(page):
 
     choose(page, "team:platform")
     # platform has no dora_weekly rows: every chart says so instead of drawing an empty frame.
-    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 4
+    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 5
     assert column(page, "service", 0) == ["gateway"]
     # gateway's 10 changes: coding 1 h, review 2 h, deploy wait 1 h each.
     assert page.evaluate(
@@ -164,8 +174,8 @@ def test_choosing_a_team_changes_tiles_charts_and_tables(page):
 def test_a_quiet_service_says_no_data_yet(page):
     choose(page, "service:ledger")
     tiles = page.evaluate(TILES_JS)
-    assert tiles == {metric: ["No data yet", None, ""] for metric in tiles} and len(tiles) == 4
-    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 4
+    assert tiles == {metric: ["No data yet", None, ""] for metric in tiles} and len(tiles) == 5
+    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 5
     assert "No data yet" in page.evaluate("document.getElementById('lead-parts').textContent")
     assert column(page, "service", 2) == ["no data"]
     assert column(page, "team", 0) == ["payments"]
@@ -201,6 +211,75 @@ def test_trend_charts_draw_every_week_with_level_bands_behind(page):
     ) == ["band-low", "band-medium", "band-high", "band-elite"]
 
 
+EXPLAINED_JS = """[...document.querySelectorAll('#explained tbody tr')].map(r => [
+  ...[...r.cells].slice(0, 4).map(c => c.textContent), [...r.querySelectorAll('.links a')].map(a => a.href)])"""
+
+
+def test_failed_and_rework_deployments_of_the_window_are_listed_with_reasons_and_links(page):
+    # Current window: checkout May 11 and billing May 18 failed (incidents i3, i4 at 14:00 and 12:00,
+    # the deployments at 10:00); checkout May 13 and gateway May 22 rework. Newest first; the
+    # reasons are marts.deployments' own text, the links its url and its incidents' urls.
+    assert page.evaluate(EXPLAINED_JS) == [
+        ["22 May 2024, 10:00 UTC", "gateway", "rework", 'shipped acme/gateway#38 "a change" (definition hotfix-label)',
+         ["https://github.com/acme/gateway/pull/38"]],
+        ["18 May 2024, 10:00 UTC", "billing", "failed",
+         'incident i4 "outage" (definition all-pagerduty, attributed by window), created 2.0 h after the deployment',
+         ["https://github.com/acme/billing/pull/29", "https://pd/i4"]],
+        ["13 May 2024, 10:00 UTC", "checkout", "rework",
+         'shipped acme/checkout#17 "a change" (definition hotfix-label)', ["https://github.com/acme/checkout/pull/17"]],
+        ["11 May 2024, 10:00 UTC", "checkout", "failed",
+         'incident i3 "outage" (definition all-pagerduty, attributed by window), created 4.0 h after the deployment',
+         ["https://github.com/acme/checkout/pull/16", "https://pd/i3"]],
+    ]
+    choose(page, "team:platform")
+    assert [row[1] for row in page.evaluate(EXPLAINED_JS)] == ["gateway"]
+    choose(page, "service:billing")
+    assert [row[0] for row in page.evaluate(EXPLAINED_JS)] == ["18 May 2024, 10:00 UTC"]
+    choose(page, "service:ledger")
+    assert page.evaluate("document.getElementById('explained').textContent") == (
+        "No failed or rework deployment in the last 30 days")
+
+
+LEVELS_2024_CHANGE_FAILURE = """
+    delete from marts.dora_levels where metric = 'change_failure_rate';
+    insert into marts.dora_levels values
+        (2024, 'change_failure_rate', 'elite', 1, 'lower', 0.05, true, null, 0.05),
+        (2024, 'change_failure_rate', 'high', 2, 'lower', 0.2, true, 0.05, 0.2),
+        (2024, 'change_failure_rate', 'medium', 3, 'lower', 0.1, false, null, null),
+        (2024, 'change_failure_rate', 'low', 4, 'lower', null, true, 0.2, null)"""
+
+
+def test_levels_no_value_can_reach_have_no_band_and_are_named(browser, tmp_path):
+    # The 2024 change failure rates as marts.dora_levels reads them (high 20%, medium 10%: medium is
+    # never reached). The org peaks at 50%: elite, high and low bands, no medium one.
+    page = open_edited_scenario(browser, tmp_path, LEVELS_2024_CHANGE_FAILURE)
+    assert page.evaluate(
+        "[...document.querySelectorAll('[data-metric=change_failure_rate] rect')].map(r => r.getAttribute('class'))"
+    ) == ["band-elite", "band-high", "band-low"]
+    assert page.evaluate("document.querySelector('dd[data-metric=change_failure_rate]').textContent") == (
+        "Deployments followed by an incident attributed to them ÷ deployments. Levels: elite ≤ 5%, high ≤ 20%, "
+        "low otherwise; medium (10%) is never reached: a value meeting it already meets a better level's bound."
+    )
+    assert page.errors == []
+
+
+def test_a_report_year_without_levels_shows_none_and_says_why(browser, tmp_path):
+    # dora_benchmark_year 2025: dbt leaves dora_levels empty and every level null.
+    page = open_edited_scenario(browser, tmp_path, """
+        delete from marts.dora_levels;
+        update marts.dora_summary set benchmark_year = 2025, deployment_frequency_level = null, lead_time_level = null,
+            change_failure_rate_level = null, time_to_restore_level = null, overall_level = null""")
+    assert {metric: level for metric, (_, level, _) in page.evaluate(TILES_JS).items()} == dict.fromkeys(
+        ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore", "rework_rate"))
+    assert page.evaluate("document.querySelectorAll('#charts rect').length") == 0
+    assert page.evaluate("document.querySelectorAll('#service-table .level').length") == 0
+    note = ("The DORA 2025 report publishes no performance levels (from 2025 on the reports describe team profiles "
+            "instead of elite, high, medium and low), so the metrics are shown without levels.")
+    assert page.evaluate("document.getElementById('levels-note').textContent") == note
+    assert page.evaluate("document.querySelector('dd[data-metric=lead_time]').textContent").endswith("Levels: none.")
+    assert page.errors == []
+
+
 def test_table_headers_sort_the_rows(page):
     # Deployments per week: billing 5/(30/7) = 1.2, gateway 2.3, checkout 3.5; ledger has none and stays last.
     page.evaluate("document.querySelector('#service-table th[data-column=deployment_frequency] button').click()")
@@ -229,6 +308,10 @@ def test_definitions_in_force_and_source_freshness(page):
     assert page.evaluate(definition.format("all-pagerduty")) == (
         "all-pagerduty (pagerduty): all · 3 matched in the last 30 days"
     )
+    # checkout May 13 and gateway May 22 are rework by hotfix-label.
+    assert page.evaluate(definition.format("hotfix-label")) == (
+        "hotfix-label (hotfix pr): label = hotfix · 2 matched in the last 30 days"
+    )
     rows = page.evaluate(
         "[...document.querySelectorAll('#freshness tbody tr')].map(r => [...r.cells].map(c => c.textContent))"
     )
@@ -249,8 +332,8 @@ def test_a_new_install_renders_no_data_yet(browser, tmp_path, published):
     page = browser.open(out.as_uri())
     text = page.evaluate("document.body.innerText")
     assert page.errors == []
-    assert page.evaluate("document.querySelectorAll('#tiles .tile-value.empty').length") == 4
-    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 4
+    assert page.evaluate("document.querySelectorAll('#tiles .tile-value.empty').length") == 5
+    assert page.evaluate("document.querySelectorAll('#charts .no-data').length") == 5
     assert "No teams yet" in text and "No services yet" in text
     assert "Source freshness: unknown" in text
     for broken in ("NaN", "undefined", "null", "None", "Infinity"):

@@ -41,7 +41,7 @@ from datetime import datetime
 
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, DuckDBWarehouse, PostgresWarehouse, execute, load_rows, table_rows
+from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, execute, load_rows, table_rows
 
 # dlt load ids are the load's start in epoch seconds: Feb 1 and Feb 2 2024, 00:00 UTC, after the
 # scenario (a record dated more than a day after its load is quarantined).
@@ -181,17 +181,9 @@ def scenario(request, tmp_path_factory) -> DbtProjectCopy:
     """The scenario loaded (one dlt load) and built once per warehouse; tests that change things
     work on a clone."""
     root = tmp_path_factory.mktemp(f"dbt_scenario_{request.param}")
-    warehouse = (DuckDBWarehouse(root / "warehouse.duckdb") if request.param == "duckdb"
-                 else PostgresWarehouse.create(request.getfixturevalue("postgres_cluster")))
-    project = DbtProjectCopy.create(root / "dbt_project", warehouse)
-    project.write_seed("deployment_definitions", DEPLOYMENT_DEFINITIONS)
-    project.write_seed("incident_definitions", INCIDENT_DEFINITIONS)
-    project.write_seed("services", SERVICES)
-    for table, rows in RAW.items():
-        load_rows(project.warehouse, table, rows, LOAD_1)
-    result = project.dbt(*BUILD)
-    assert result.success, result.text
-    return project
+    seeds = {"deployment_definitions": DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
+             "services": SERVICES}
+    return built_scenario(root, engine_warehouse(request, root), seeds, RAW, LOAD_1, BUILD)
 
 
 def query(project: DbtProjectCopy, sql: str) -> list[tuple]:
@@ -470,7 +462,7 @@ def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_p
         f"{seeds}/deployment_definitions.csv line 11 (definition_id 'api-x'): column 'branch' is required by "
         "method 'merged_pr'",
         f"{seeds}/incident_definitions.csv line 4 (definition_id 'pd-2'): column 'method' has unknown method 'jira' "
-        "(known: custom, jira_issue, pagerduty)",
+        "(known: custom, github_issue, jira_issue, pagerduty, revert)",
     ]:
         assert message in result.text
     assert snapshot(project, HISTORY_TABLES + MART_TABLES) == before

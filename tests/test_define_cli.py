@@ -39,7 +39,26 @@ def test_define_incident_with_an_id_and_nothing_published(seeds, home):
         f"preview: nothing published yet ({home.published}); run the pipeline to see matches",
     ]
     assert (seeds / "incident_definitions.csv").read_text().splitlines()[-1] == \
-        "checkout-high,pagerduty,checkout*,high,,,,,,,"
+        "checkout-high,pagerduty,checkout*,high,,,,,,,,"
+
+
+def test_define_rework_appends_a_row_and_says_where_its_matches_will_show(seeds):
+    result = run("rework", "--method", "hotfix_pr", "--label", "hotfix", "--branch", "hotfix/*")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "added rework definition hotfix_pr-hotfix-hotfix: method=hotfix_pr, branch='hotfix/*', label='hotfix'",
+        "preview: rework definitions are matched after history; the next run lists what they match in "
+        "marts.deployments.rework_reason",
+    ]
+    assert (seeds / "rework_definitions.csv").read_text().splitlines()[-1] == \
+        "hotfix_pr-hotfix-hotfix,hotfix_pr,,hotfix/*,hotfix,,"
+    refused = run("rework", "--method", "open_incident", "--label", "x")
+    assert refused.exit_code == 1
+    assert refused.stderr == "Error: --label: method open_incident does not use filter 'label'; its filters: service\n"
+
+    (seeds / "rework_definitions.csv").unlink()  # a definitions directory from before rework definitions
+    assert run("upgrade").stdout == (f"{seeds / 'rework_definitions.csv'}: written with the shipped definitions "
+                                     "(the file was missing)\n")
 
 
 def test_define_while_a_pipeline_holds_the_warehouse_lock(seeds, published, warehouse_write_lock):
@@ -89,6 +108,9 @@ def test_list_remove_and_check(seeds):
         f"incident definitions ({seeds / 'incident_definitions.csv'}):",
         "  all-pagerduty: method=pagerduty",
         "  custom-api-incidents: method=custom",
+        f"rework definitions ({seeds / 'rework_definitions.csv'}):",
+        "  during-open-incident: method=open_incident",
+        "  shipped-reverts: method=revert_pr",
     ]
     assert run("remove", "merged-to-master").stdout == "removed deployment definition merged-to-master\n"
     missing = run("remove", "merged-to-master")
@@ -96,7 +118,7 @@ def test_list_remove_and_check(seeds):
     assert run("check").stdout == f"definitions OK ({seeds})\n"
 
     with (seeds / "incident_definitions.csv").open("a") as handle:
-        handle.write("paging,pagerduty,,,,,,,,,\n,custom,,,,,,,,,\n")
+        handle.write("paging,pagerduty,,,,,,,,,,\n,custom,,,,,,,,,,\n")
     failed = run("check")
     assert failed.exit_code == 1
     # line 4 is the new `paging` row, line 5 the one without an id; both fine otherwise
@@ -129,10 +151,10 @@ def test_a_file_of_an_earlier_version_is_read_with_a_notice_and_upgraded(seeds):
     upgraded = run("upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert upgraded.stdout == (f"{seeds / 'incident_definitions.csv'}: added the empty columns project, "
-                               "issue_type, label, component\n")
+                               "issue_type, label, component, repository\n")
     assert (seeds / "incident_definitions.csv").read_text() == (
-        "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component\n"
-        "all-pagerduty,pagerduty,,,,,,,,,\n")
+        "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component,repository\n"
+        "all-pagerduty,pagerduty,,,,,,,,,,\n")
     assert run("upgrade").stdout == f"definition files already have the current columns ({seeds})\n"
     assert run("check").output == f"definitions OK ({seeds})\n"
 

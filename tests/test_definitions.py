@@ -18,8 +18,9 @@ from dora.core.definition_preview import Preview, preview
 
 DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
                     "environment,state,service,project,issue_type,status,component\n"
-INCIDENT_HEADER = "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component\n"
-# The files as written before the GitLab and Jira columns existed.
+INCIDENT_HEADER = "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component," \
+                  "repository\n"
+# The files as written before the GitLab and Jira columns (and the incidents' repository) existed.
 OLD_DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
                         "environment,state,service\n"
 OLD_INCIDENT_HEADER = "definition_id,method,service,urgency,priority,team,title\n"
@@ -83,24 +84,44 @@ def test_files_of_an_earlier_version_read_their_missing_columns_as_empty(seeds):
     assert definitions.check(seeds) == ([], [
         f"{seeds / 'deployment_definitions.csv'}: no column project, issue_type, status, component: read as "
         "empty (`dora define upgrade` adds them)",
-        f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component: read as empty "
-        "(`dora define upgrade` adds them)",
+        f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component, repository: read "
+        "as empty (`dora define upgrade` adds them)",
     ])
     assert rows_of(seeds, "incident") == [{"definition_id": "all-pagerduty", "method": "pagerduty", "service": "",
                                            "urgency": "", "priority": "", "team": "", "title": "", "project": "",
-                                           "issue_type": "", "label": "", "component": ""}]
+                                           "issue_type": "", "label": "", "component": "", "repository": ""}]
     # a row needing a missing column is still checked: it reads as empty
     with (seeds / "deployment_definitions.csv").open("a") as handle:
         handle.write("jira,jira_issue,,,,,,,,,,,,\n")
     assert errors_of(seeds) == []  # jira_issue requires nothing
 
     assert upgrade_definitions(seeds) == {"deployment_definitions.csv": ["project", "issue_type", "status", "component"],
-                                          "incident_definitions.csv": ["project", "issue_type", "label", "component"]}
+                                          "incident_definitions.csv": ["project", "issue_type", "label", "component",
+                                                                       "repository"]}
     assert (seeds / "deployment_definitions.csv").read_text() == (
         DEPLOYMENT_HEADER + "main,merged_pr,,main,,,,,,,,,,,,,,\njira,jira_issue,,,,,,,,,,,,,,,,\n")
-    assert (seeds / "incident_definitions.csv").read_text() == INCIDENT_HEADER + "all-pagerduty,pagerduty,,,,,,,,,\n"
+    assert (seeds / "incident_definitions.csv").read_text() == INCIDENT_HEADER + "all-pagerduty,pagerduty,,,,,,,,,,\n"
     assert definitions.check(seeds) == ([], [])
     assert upgrade_definitions(seeds) == {}  # nothing left to add: the files are not rewritten
+
+
+def test_a_missing_rework_file_is_an_error_that_an_upgrade_fixes_with_the_shipped_definitions(seeds):
+    # a definitions directory written before rework definitions existed
+    rework = seeds / "rework_definitions.csv"
+    shipped = rework.read_text()
+    rework.unlink()
+    message = f"{rework}:1:1: missing file: `dora define upgrade` writes it with the shipped definitions"
+    assert [str(error) for error in definitions.check(seeds)[0]] == [message]
+    assert definitions.notices(seeds) == [message]
+    with pytest.raises(definitions.DefinitionsInvalid, match="missing file"):
+        add_definition(seeds, "rework", "hotfix_pr", {"label": "hotfix"})
+
+    assert upgrade_definitions(seeds) == {"rework_definitions.csv": None}
+    assert rework.read_text() == shipped == (
+        "definition_id,method,repository,branch,label,title,service\n"
+        "during-open-incident,open_incident,,,,,\n"
+        "shipped-reverts,revert_pr,,,,,\n")
+    assert definitions.check(seeds) == ([], [])
 
 
 def test_unknown_columns_stop_an_upgrade_and_an_edit_before_anything_is_written(seeds):
@@ -138,7 +159,7 @@ def test_globs_that_can_never_match_are_refused(seeds, pattern, problem):
     with pytest.raises(DefinitionRejected) as rejected:
         add_definition(seeds, "deployment", "merged_pr", {"branch": pattern})
     assert rejected.value.problems == [("branch", problem)]
-    (seeds / "incident_definitions.csv").write_text(INCIDENT_HEADER + f"x,pagerduty,{pattern},,,,,,,,\n")
+    (seeds / "incident_definitions.csv").write_text(INCIDENT_HEADER + f"x,pagerduty,{pattern},,,,,,,,,\n")
     assert errors_of(seeds) == [f"incident_definitions.csv:2:3: {problem}"]
 
 

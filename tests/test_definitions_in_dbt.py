@@ -44,7 +44,8 @@ DEPLOYMENT_COLUMNS = ["definition_id", "method", "repository", "branch", "label"
                       "status", "component"]
 HISTORY_TABLES = {"deployment": "history.deployment_history", "incident": "history.incident_history"}
 INCIDENT_COLUMNS = ["definition_id", "method", "service", "urgency", "priority", "team", "title", "project",
-                    "issue_type", "label", "component"]
+                    "issue_type", "label", "component", "repository"]
+REWORK_COLUMNS = ["definition_id", "method", "repository", "branch", "label", "title", "service"]
 
 
 def ts(day: int, hour: int) -> str:
@@ -157,9 +158,12 @@ def csv_line(columns: list[str], cells: dict[str, str]) -> str:
 
 def write_definitions(seeds: Path, deployments: list[str], incidents: list[str],
                       deployment_header: str = ",".join(DEPLOYMENT_COLUMNS),
-                      incident_header: str = ",".join(INCIDENT_COLUMNS)) -> None:
+                      incident_header: str = ",".join(INCIDENT_COLUMNS), rework: list[str] | None = None) -> None:
+    """The deployment and incident files; the rework file too when `rework` is given."""
     (seeds / "deployment_definitions.csv").write_text("\n".join([deployment_header, *deployments]) + "\n")
     (seeds / "incident_definitions.csv").write_text("\n".join([incident_header, *incidents]) + "\n")
+    if rework is not None:
+        (seeds / "rework_definitions.csv").write_text("\n".join([",".join(REWORK_COLUMNS), *rework]) + "\n")
 
 
 def dbt_problems(project: DbtProjectCopy, seeds: Path) -> tuple[set[tuple[str, int, str]], str]:
@@ -182,6 +186,10 @@ def deployment_row(**cells: str) -> str:
 
 def incident_row(**cells: str) -> str:
     return csv_line(INCIDENT_COLUMNS, cells)
+
+
+def rework_row(**cells: str) -> str:
+    return csv_line(REWORK_COLUMNS, cells)
 
 
 # (row, the column dbt and Python must both name, or None); line n of the file is row n - 2.
@@ -210,15 +218,26 @@ INCIDENT_CASES = [
     (incident_row(definition_id="jira", method="jira_issue", project="OPS", label="[x"), "label"),
     (incident_row(definition_id="pd-label", method="pagerduty", label="deploy"), "label"),  # not a pagerduty filter
     (incident_row(definition_id="custom", method="custom", service="!", title="x"), "service"),
+    (incident_row(definition_id="issues", method="github_issue", label="incident", repository="acme/*"), None),
+    (incident_row(definition_id="revert-label", method="revert", label="x"), "label"),  # revert: repository only
+]
+REWORK_CASES = [
+    (rework_row(definition_id="open", method="open_incident", service="api*"), None),
+    (rework_row(definition_id="open-label", method="open_incident", label="x"), "label"),
+    (rework_row(definition_id="pd", method="revert_pr"), "definition_id"),  # used in the incident file
+    (rework_row(definition_id="hotfix", method="hotfix_pr", branch="hotfix["), "branch"),
+    (rework_row(definition_id="hotfix-label", method="hotfix_pr", label="hotfix", title="!*WIP*"), None),
 ]
 
 
 def test_python_and_dbt_find_the_same_problems_in_the_rows(project, seeds):
-    write_definitions(seeds, [row for row, _ in DEPLOYMENT_CASES], [row for row, _ in INCIDENT_CASES])
+    write_definitions(seeds, [row for row, _ in DEPLOYMENT_CASES], [row for row, _ in INCIDENT_CASES],
+                      rework=[row for row, _ in REWORK_CASES])
     expected = {(f"{kind}_definitions", line, column)
-                for kind, cases in (("deployment", DEPLOYMENT_CASES), ("incident", INCIDENT_CASES))
+                for kind, cases in (("deployment", DEPLOYMENT_CASES), ("incident", INCIDENT_CASES),
+                                    ("rework", REWORK_CASES))
                 for line, (_, column) in enumerate(cases, start=2) if column is not None}
-    assert len(expected) == 15
+    assert len(expected) == 19
     assert python_problems(seeds) == (expected, [])
     assert dbt_problems(project, seeds)[0] == expected
 
@@ -365,8 +384,8 @@ def test_a_file_of_an_earlier_version_saved_by_excel_builds_like_the_current_one
                                                     "all-pagerduty,pagerduty,,,,,\ncustom-api-incidents,custom,,,,,\n")
     result = project.dbt(*REEVALUATE)
     assert result.success, result.text
-    assert f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component: read as empty " \
-           "(`dora define upgrade` adds them)" in result.text
+    assert f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component, repository: " \
+           "read as empty (`dora define upgrade` adds them)" in result.text
     assert definitions_hashes(project) == shipped_hashes
     assert sorted(execute(project.warehouse, "select column_name from information_schema.columns "
                                              "where table_name = 'deployment_definitions'")) == sorted(

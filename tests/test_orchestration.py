@@ -30,16 +30,19 @@ RAW_TABLES = [
     "raw_github/workflow_runs",
     "raw_github/releases",
     "raw_github/deployments",
+    "raw_github/issues",
     "raw_pagerduty/incidents",
     "raw_pagerduty/services",
     "raw_custom/deployments",
     "raw_custom/incidents",
     "raw_custom/cdevents",
 ]
-MARTS = ["marts/deployments", "marts/changes", "marts/incidents", "marts/dora_weekly", "marts/dora_summary"]
+MARTS = ["marts/deployments", "marts/changes", "marts/incidents", "marts/dora_weekly", "marts/dora_summary",
+         "marts/dora_levels"]
 SEEDS = [
     "definitions/deployment_definitions",
     "definitions/incident_definitions",
+    "definitions/rework_definitions",
     "definitions/services",
     "definitions/dora_benchmarks",
 ]
@@ -301,3 +304,31 @@ def test_dora_demo_runs_and_prints_the_summary(tmp_path, monkeypatch):
     assert gitlab_deployments > 0
     assert jira_incidents > 0
     assert attributed_to_gitlab > 0
+    assert "  rework rate " in result.output
+    # The demo's reverts, hotfixes and GitHub issues fill every new column: rework of each kind,
+    # failures from reverts and GitHub issues with their reasons, why each change shipped, the
+    # rework rate of the summary and of the weekly trend, and the levels in force.
+    with duckdb.connect(str(home.published), read_only=True) as con:
+        rework_kinds = con.execute("""
+            select count(*) filter (where rework_reason like '%shipped revert%'),
+                   count(*) filter (where rework_reason like '%(definition hotfix-branches)%'),
+                   count(*) filter (where rework_reason like '%was open (definition during-open-incident)%')
+            from marts.deployments where is_rework""").fetchall()[0]
+        failures = con.execute("""
+            select count(*) filter (where source = 'revert'), count(*) filter (where source = 'github_issue')
+            from marts.incidents where deployment_id is not null""").fetchall()[0]
+        unexplained = con.execute(
+            "select count(*) from marts.deployments where is_failed <> (failure_reason is not null)").fetchall()[0][0]
+        reverted = con.execute(
+            "select count(*) from marts.deployments where failure_reason like 'reverted by %'").fetchall()[0][0]
+        ship_reasons = {reason for (reason,) in con.execute("select distinct shipped_by_reason from marts.changes").fetchall()}
+        org_rework = con.execute("select rework_rate from marts.dora_summary where scope = 'org' and window_days = 30 "
+                                 "and window_offset = 0").fetchall()[0][0]
+        weekly_rework = con.execute("select count(*) from marts.dora_weekly where rework_rate > 0").fetchall()[0][0]
+        levels = con.execute("select count(*) from marts.dora_levels").fetchall()[0][0]
+    assert min(rework_kinds) > 0, rework_kinds
+    assert min(failures) > 0, failures
+    assert (unexplained, reverted > 0) == (0, True)
+    assert {"merge commit deployed", "merged before the deployed commit and not shipped earlier"} <= ship_reasons
+    assert org_rework > 0 and weekly_rework > 0
+    assert levels == 16

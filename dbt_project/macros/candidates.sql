@@ -19,11 +19,13 @@
         ],
         'incident': [
             ('method', 'varchar'), ('source_id', 'varchar'), ('service', 'varchar'),
-            ('service_id', 'varchar'), ('urgency', 'varchar'), ('priority', 'varchar'),
+            ('service_id', 'varchar'), ('repository', 'varchar'), ('repository_id', 'bigint'),
+            ('urgency', 'varchar'), ('priority', 'varchar'),
             ('team', 'varchar'), ('title', 'varchar'), ('project', 'varchar'),
             ('issue_type', 'varchar'), ('labels', string_list_type()), ('components', string_list_type()),
             ('created_at', 'timestamp'), ('resolved_at', 'timestamp'),
-            ('linked_deployment_id', 'varchar'), ('linked_commit_sha', 'varchar'), ('url', 'varchar'),
+            ('linked_deployment_id', 'varchar'), ('linked_commit_sha', 'varchar'),
+            ('linked_change_id', 'varchar'), ('url', 'varchar'),
             ('loaded_at', 'decimal(18, 6)'),
         ],
     } -%}

@@ -37,3 +37,22 @@
         else {{ any_glob_matches(values, pattern) }}
     end)
 {%- endmacro %}
+
+{#- The definitions of a definition seed as they apply: one row per definition with its
+    definition_id, method and each of `filters`, an empty (or blank) cell taking the method's
+    default from definition_methods.csv (e.g. workflow_run conclusion = success). -#}
+{% macro effective_definitions(definitions, kind, filters) %}
+    select
+        definitions.definition_id,
+        definitions.method,
+        {%- for filter in filters %}
+        coalesce(
+            nullif(trim(definitions.{{ filter }}), ''),
+            (select method_filters.default_value from {{ ref('definition_methods') }} as method_filters
+             where method_filters.kind = '{{ kind }}' and method_filters.method = definitions.method
+                and method_filters.filter = '{{ filter }}')
+        ) as {{ filter }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ definitions }} as definitions
+{% endmacro %}

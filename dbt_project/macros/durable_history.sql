@@ -91,32 +91,11 @@ final as (
 select * from final
 {% endmacro %}
 
-{#- The definitions as evaluated (CTEs definitions, method_filters, effective_definitions,
-    current_definitions: the hash of the effective definitions). -#}
+{#- The definitions as evaluated (CTEs effective_definitions, current_definitions: the hash of
+    the effective definitions). -#}
 {% macro definitions_ctes(kind, definitions, filters) %}
-definitions as (
-    select * from {{ definitions }}
-),
-
-method_filters as (
-    select * from {{ ref('definition_methods') }}
-    where kind = '{{ kind }}'
-),
-
 effective_definitions as (
-    -- an empty cell takes the method's default (e.g. workflow_run conclusion = success)
-    select
-        definitions.definition_id,
-        definitions.method,
-        {%- for filter in filters %}
-        coalesce(
-            nullif(trim(definitions.{{ filter }}), ''),
-            (select default_value from method_filters
-             where method_filters.method = definitions.method and method_filters.filter = '{{ filter }}')
-        ) as {{ filter }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from definitions
+    {{ effective_definitions(definitions, kind, filters) }}
 ),
 
 current_definitions as (

@@ -4,12 +4,13 @@
     validate_definitions() stops the run, before any seed is loaded or any history table is touched,
     when a definition file is invalid: an unknown or repeated column, no definition_id or method
     column, a row with more or fewer cells than the header, an empty or duplicate definition_id
-    (across both files), an unknown method, a filter column the method does not use, a missing
-    required filter, a glob that can never match (an unclosed `[`, a bare `!`). Every problem is
-    listed as `<file> line <n> (definition_id '<id>'): column '<column>' ...` (line 1 is the
-    header), <file> being the file's real path (DORA_DEFINITIONS_DIR, which dora links the seeds
-    to). A filter column the file lacks (a file of an earlier version) is no error: a notice names
-    it, and the seed's post-hook add_missing_columns() adds it empty once the seed is loaded.
+    (across the deployment, incident and rework files), an unknown method, a filter column the
+    method does not use, a missing required filter, a glob that can never match (an unclosed `[`,
+    a bare `!`). Every problem is listed as
+    `<file> line <n> (definition_id '<id>'): column '<column>' ...` (line 1 is the header), <file>
+    being the file's real path (DORA_DEFINITIONS_DIR, which dora links the seeds to). A filter
+    column the file lacks (a file of an earlier version) is no error: a notice names it, and the
+    seed's post-hook add_missing_columns() adds it empty once the seed is loaded.
 
     The checks run in Jinja, on the files themselves (the seeds are only loaded later in the run,
     and a Postgres server cannot read files where dbt runs), so they are the same on every
@@ -21,7 +22,7 @@
     {%- set methods = csv_records(seed_file_path('definition_methods')) -%}
     {%- set problems = [] -%}
     {%- set earlier_ids = {} -%}
-    {%- for kind in ['deployment', 'incident'] -%}
+    {%- for kind in ['deployment', 'incident', 'rework'] -%}
         {%- set path = seed_file_path(kind ~ '_definitions') -%}
         {%- set method_filters = {} -%}
         {%- for row in methods.rows if row['kind'] == kind -%}

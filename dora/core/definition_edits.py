@@ -23,11 +23,13 @@ from dora.core.definitions import (
     DefinitionFile,
     DefinitionsInvalid,
     columns_of,
+    definition_file,
     load_catalog,
     read_definitions,
     row_problems,
 )
 from dora.core.files import fsync, locked
+from dora.core.home import DBT_PROJECT_DIR
 
 
 class DefinitionRejected(Exception):
@@ -130,15 +132,21 @@ def remove_definition(directory: Path, definition_id: str) -> str:
     raise KeyError(definition_id)
 
 
-def upgrade_definitions(directory: Path) -> dict[str, list[str]]:
-    """Rewrite each definition file with the current columns; returns the columns added per file.
-
-    A file that has them all is left untouched (not even rewritten).
+def upgrade_definitions(directory: Path) -> dict[str, list[str] | None]:
+    """Rewrite each definition file with the current columns; returns the columns added per file,
+    None for a file that was missing (a directory written before its kind existed) and is now
+    written with the shipped definitions. A file that has every column is left untouched.
     """
     catalog = load_catalog(directory)
     added = {}
     with _exclusive(directory):
         for kind in KINDS:
+            path = definition_file(directory, kind)
+            if not path.exists():
+                shipped = definition_file(DBT_PROJECT_DIR / "seeds", kind)
+                path.write_bytes(shipped.read_bytes())
+                added[path.name] = None
+                continue
             file = _readable(directory, kind, catalog)
             if file.header != columns_of(catalog, kind):
                 _rewrite(file, kind, catalog, [row for _, row in file.rows])

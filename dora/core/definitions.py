@@ -1,8 +1,8 @@
-"""Deployment and incident definitions: reading and checking the definition files (dbt seeds).
+"""Deployment, incident and rework definitions: reading and checking the definition files (dbt seeds).
 
-A definition is one row of `deployment_definitions.csv` or `incident_definitions.csv`: a
-`definition_id`, a `method` (which kind of source record it looks at) and one glob pattern per
-filter column. Which filter columns a method uses, whether one is required and its default come
+A definition is one row of `deployment_definitions.csv`, `incident_definitions.csv` or
+`rework_definitions.csv`: a `definition_id`, a `method` (which kind of record it looks at) and one
+glob pattern per filter column. Which filter columns a method uses, whether one is required and its default come
 from `definition_methods.csv` only; this module reads that file instead of restating it. It is the
 one Python reader of these files: `dora define` and the dashboard both read through it.
 
@@ -19,7 +19,9 @@ Filter semantics:
 
 File rules: `definition_id` and `method` columns are required, a column no method of the kind uses
 is an error, and a filter column the file lacks (a file written before that column existed) reads
-as empty, with a notice. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is ignored.
+as empty, with a notice. A definition file that is missing (a directory written before
+rework definitions existed) is an error that `dora define upgrade` fixes by writing the shipped
+file. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is ignored.
 
 dbt applies the same rules in SQL (macros/validate_definitions.sql, definition_filters.sql,
 durable_history.sql); tests/test_definitions_in_dbt.py runs both on the same cases.
@@ -33,12 +35,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("deployment", "incident")
+KINDS = ("deployment", "incident", "rework")
 ID_COLUMN = "definition_id"
 METHOD_COLUMN = "method"
 METHODS_FILE = "definition_methods.csv"
 # Filters matched against a list column of the history table instead of a scalar column.
 LIST_FILTERS = {"label": "labels", "component": "components"}
+MISSING_FILE = "missing file: `dora define upgrade` writes it with the shipped definitions"
 # An unescaped `[` that no `]` closes: such a glob can never match (`main[`).
 UNCLOSED_SET = re.compile(r"(^|[^\\])\[[^\]]*$")
 
@@ -186,8 +189,10 @@ class DefinitionFile:
 def read_definitions(directory: Path, kind: str, catalog: Catalog) -> DefinitionFile:
     """Read one definition file with its header problems; rows are checked by `check`."""
     path = definition_file(directory, kind)
-    header, records = read_csv(path)
     columns = columns_of(catalog, kind)
+    if not path.exists():
+        return DefinitionFile(path, [], [], [], [DefinitionError(path, 1, 1, MISSING_FILE)])
+    header, records = read_csv(path)
     errors = []
     for position, name in enumerate(header, start=1):
         if name not in columns:
@@ -238,12 +243,13 @@ def check(directory: Path) -> tuple[list[DefinitionError], list[str]]:
 
 
 def notices(directory: Path) -> list[str]:
-    """The one-line notices about the definition files (columns they lack); none when the files
-    cannot be read at all, which the dbt run then reports."""
+    """The one-line notices about the definition files (columns they lack, a file of a newer kind
+    missing); none when the files cannot be read at all, which the dbt run then reports."""
     try:
-        return check(directory)[1]
+        errors, found = check(directory)
     except (DefinitionsInvalid, OSError, UnicodeDecodeError):
         return []
+    return found + [str(error) for error in errors if error.message == MISSING_FILE]
 
 
 def effective_filters(kind: str, row: dict[str, str], catalog: Catalog) -> dict[str, str]:

@@ -11,6 +11,7 @@ HEADLINE_COLUMNS = (
     "lead_time_median_hours",
     "change_failure_rate",
     "time_to_restore_median_hours",
+    "rework_rate",
     "overall_level",
 )
 
@@ -31,19 +32,22 @@ def org_headline(published: Path, window_days: int = 30) -> dict[str, float | st
 
 
 def format_headline(headline: dict[str, float | str | None]) -> str:
-    """Four short lines a person reads at the end of a run."""
+    """Six short lines a person reads at the end of a run."""
 
     def hours(value):
         return "no data yet" if value is None else f"{value:.1f} h"
 
-    cfr = headline["change_failure_rate"]
+    def share(value):
+        return "no data yet" if value is None else f"{value:.0%}"
+
     per_week = headline["deployments_per_week"]
     return "\n".join(
         [
             f"  deployment frequency   {'no data yet' if per_week is None else f'{per_week:.1f} per week'}",
             f"  lead time (median)     {hours(headline['lead_time_median_hours'])}",
-            f"  change failure rate    {'no data yet' if cfr is None else f'{cfr:.0%}'}",
+            f"  change failure rate    {share(headline['change_failure_rate'])}",
             f"  time to restore        {hours(headline['time_to_restore_median_hours'])}",
+            f"  rework rate            {share(headline['rework_rate'])}",
             f"  overall level          {headline['overall_level'] or 'no data yet'}",
         ]
     )

@@ -1,9 +1,11 @@
 """Everything the dashboard shows, read from the published marts into one JSON-ready dict.
 
-Every number is dbt's: the tiles, their previous-window values and the lead-time stages are rows
-and columns of marts.dora_summary (current window: window_offset 0, the one before: 1), the trends
-are marts.dora_weekly. This module only selects and reshapes them, and the page only formats and
-draws. Missing tables read as empty, so a new install renders "no data yet" instead of failing.
+Every number is dbt's: the tiles, their previous-window values, their numerators and denominators
+and the lead-time stages are rows and columns of marts.dora_summary (current window: window_offset
+0, the one before: 1), the trends are marts.dora_weekly, the level bands marts.dora_levels, the
+failed and rework deployments of the window (with their reasons) marts.deployments and
+marts.incidents. This module only selects and reshapes them, and the page only formats and draws.
+Missing tables read as empty, so a new install renders "no data yet" instead of failing.
 """
 
 from __future__ import annotations
@@ -15,16 +17,33 @@ from pathlib import Path
 
 import duckdb
 
-from dora.dashboard.definitions import read_benchmarks, read_definitions
+from dora.dashboard.definitions import read_definitions
 
 WINDOW_DAYS = 30
 TREND_WEEKS = 26
-METRICS = ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore")
+EXPLAINED_DEPLOYMENTS = 200  # the most recent failed or rework deployments listed with their reasons
 SUMMARY_VALUE_COLUMNS = {
     "deployment_frequency": "deployments_per_week",
     "lead_time": "lead_time_median_hours",
     "change_failure_rate": "change_failure_rate",
     "time_to_restore": "time_to_restore_median_hours",
+    "rework_rate": "rework_rate",
+}
+# What each tile's value is computed from (dora_summary's counts): shown next to it.
+SUMMARY_BASIS_COLUMNS = {
+    "deployment_frequency": ("deployments",),
+    "lead_time": ("changes",),
+    "change_failure_rate": ("failed_deployments", "deployments"),
+    "time_to_restore": ("resolved_incidents", "incidents"),
+    "rework_rate": ("rework_deployments", "deployments"),
+}
+# dora_levels.metric of each tile (rework rate has no levels in any report)
+LEVEL_METRICS = {
+    "deployments_per_week": "deployment_frequency",
+    "lead_time_hours": "lead_time",
+    "change_failure_rate": "change_failure_rate",
+    "time_to_restore_hours": "time_to_restore",
+    "rework_rate": "rework_rate",
 }
 LEAD_TIME_PART_COLUMNS = {
     "changes": "changes",
@@ -41,6 +60,8 @@ WEEKLY_COLUMNS = (
     "lead_time_p90_hours",
     "failed_deployments",
     "change_failure_rate",
+    "rework_deployments",
+    "rework_rate",
     "incidents",
     "time_to_restore_median_hours",
 )
@@ -113,6 +134,7 @@ class _Reader:
                         "value": row.get(column),
                         "level": row.get(f"{metric}_level"),
                         "previous": previous.get(key, {}).get(column),
+                        "basis": [row.get(count) for count in SUMMARY_BASIS_COLUMNS[metric]],
                     }
                     for metric, column in SUMMARY_VALUE_COLUMNS.items()
                 },
@@ -130,7 +152,9 @@ class _Reader:
             "window_start": org.get("window_start"),
             "window_end": org.get("window_end"),
             "scopes": scopes,
-            "benchmarks": read_benchmarks(definitions_dir, org.get("benchmark_year")),
+            "benchmarks": {"report_year": org.get("benchmark_year"), "levels": self.levels()},
+            "explained_deployments": self.explained_deployments(),
+            "explained_limit": EXPLAINED_DEPLOYMENTS,
             "definitions": definitions,
             "freshness": self.freshness(),
         }
@@ -169,28 +193,67 @@ class _Reader:
         return by_scope
 
     def matched_in_window(self) -> dict[str, dict[str, int]]:
-        """How many deployments and incidents each definition matched in dora_summary's current window."""
-        matched: dict[str, dict[str, int]] = {"deployment": {}, "incident": {}}
+        """How many deployments, incidents and rework deployments each definition matched (as the
+        alphabetically first one) in dora_summary's current window."""
+        matched: dict[str, dict[str, int]] = {"deployment": {}, "incident": {}, "rework": {}}
         if "marts.dora_summary" not in self.tables:
             return matched
-        for kind, table, column in (
-            ("deployment", "marts.deployments", "deployed_at"),
-            ("incident", "marts.incidents", "created_at"),
+        for kind, table, definition, column in (
+            ("deployment", "marts.deployments", "definition_id", "deployed_at"),
+            ("incident", "marts.incidents", "definition_id", "created_at"),
+            ("rework", "marts.deployments", "rework_definition_id", "deployed_at"),
         ):
             for r in self.rows(
                 table,
                 f"""
-                select facts.definition_id, count(*) as n
+                select facts.{definition} as definition_id, count(*) as n
                 from {table} as facts
-                inner join marts.dora_summary as org_window
-                    on org_window.scope = 'org' and org_window.window_days = ? and org_window.window_offset = 0
-                    and facts.{column} >= org_window.window_start and facts.{column} < org_window.window_end
-                group by facts.definition_id
+                {_IN_ORG_WINDOW.format(column=column)}
+                group by facts.{definition}
                 """,
                 (WINDOW_DAYS,),
             ):
                 matched[kind][r["definition_id"]] = r["n"]
         return matched
+
+    def levels(self) -> dict[str, list[dict]]:
+        """The levels in force per dashboard metric (marts.dora_levels), best first; none for a
+        report year without levels."""
+        by_metric: dict[str, list[dict]] = {}
+        for r in self.rows(
+            "marts.dora_levels",
+            "select metric, level, better, published_bound, is_reachable, lower_bound, upper_bound "
+            "from marts.dora_levels order by metric, level_rank",
+        ):
+            metric = LEVEL_METRICS.get(r.pop("metric"))
+            if metric is not None:
+                by_metric.setdefault(metric, []).append(r)
+        return by_metric
+
+    def explained_deployments(self) -> list[dict]:
+        """The failed and rework deployments of the current window, newest first (at most
+        EXPLAINED_DEPLOYMENTS), with their reasons and the incidents attributed to them."""
+        deployments = self.rows(
+            "marts.deployments",
+            f"""
+            select facts.deployment_id, facts.service, facts.team, facts.repository, facts.deployed_at, facts.url,
+                   facts.is_failed, facts.failure_reason, facts.is_rework, facts.rework_reason
+            from marts.deployments as facts
+            {_IN_ORG_WINDOW.format(column="deployed_at")}
+            where facts.is_failed or facts.is_rework
+            order by facts.deployed_at desc, facts.deployment_id
+            limit {EXPLAINED_DEPLOYMENTS}
+            """,
+            (WINDOW_DAYS,),
+        )
+        incidents: dict[str, list[dict]] = {}
+        for r in self.rows(
+            "marts.incidents",
+            "select deployment_id, incident_id, title, url from marts.incidents where deployment_id is not null "
+            "order by created_at, incident_id",
+        ):
+            incidents.setdefault(r.pop("deployment_id"), []).append(r)
+        return [d | {"incidents": incidents.get(d["deployment_id"], [])} for d in deployments]
 
     def freshness(self) -> list[dict] | None:
         """When each source last loaded, or None when the publish step recorded nothing."""
@@ -200,6 +263,13 @@ class _Reader:
             "order by source, resource",
         )
         return rows or None
+
+
+# Joins a mart (as `facts`) to the org row of dora_summary's current window; one parameter: window_days.
+_IN_ORG_WINDOW = """
+    inner join marts.dora_summary as org_window
+        on org_window.scope = 'org' and org_window.window_days = ? and org_window.window_offset = 0
+        and facts.{column} >= org_window.window_start and facts.{column} < org_window.window_end"""
 
 
 def _sql_text(path: Path) -> str:

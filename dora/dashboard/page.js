@@ -3,7 +3,9 @@
   "use strict";
 
   const DATA = JSON.parse(document.getElementById("dora-data").textContent);
-  const THRESHOLDS = (DATA.benchmarks && DATA.benchmarks.thresholds) || {};
+  // The levels in force per metric (marts.dora_levels): none for a report year without levels.
+  const LEVELS_OF = (DATA.benchmarks && DATA.benchmarks.levels) || {};
+  const REPORT_YEAR = DATA.benchmarks && DATA.benchmarks.report_year;
   const LEVELS = ["elite", "high", "medium", "low"];
   const NO_DATA = "No data yet";
 
@@ -31,7 +33,18 @@
       weeklyNote: "Share of the week's deployments that caused an incident", better: "lower" },
     { key: "time_to_restore", title: "Time to restore", short: "Restore", fmt: fmtHours, weekly: "time_to_restore_median_hours",
       weeklyNote: "Median incident open to resolved, per week", better: "lower" },
+    { key: "rework_rate", title: "Deployment rework rate", short: "Rework", fmt: fmtPercent, weekly: "rework_rate",
+      weeklyNote: "Share of the week's deployments that were rework (unplanned fixes)", better: "lower" },
   ];
+  // What a tile's value is computed from: dora_summary's counts, in the order data.py gives them.
+  const BASIS = {
+    deployment_frequency: ([n]) => plural(n, "deployment") + " in " + DATA.window_days + " days",
+    lead_time: ([n]) => "median of " + plural(n, "change"),
+    change_failure_rate: ([failed, n]) => fmtCount(failed) + " of " + plural(n, "deployment") + " failed",
+    time_to_restore: ([resolved, n]) => "median of " + fmtCount(resolved) + " resolved of " + plural(n, "incident"),
+    rework_rate: ([rework, n]) => fmtCount(rework) + " of " + plural(n, "deployment") + " were rework",
+  };
+  function plural(n, noun) { return fmtCount(n) + " " + noun + (n === 1 ? "" : "s"); }
 
   // --- DOM helpers ------------------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -54,6 +67,7 @@
     return node;
   }
   function noData(text) { return el("p", { class: "no-data" }, text || NO_DATA); }
+  function hasLevels(metric) { return Boolean((LEVELS_OF[metric.key] || []).length); }
   function levelBadge(level) {
     const known = LEVELS.includes(level);
     return el("span", { class: "level lvl-" + (known ? level : "none") },
@@ -75,7 +89,7 @@
   function delta(metric, value, previous) {
     if (!present(value) || !present(previous)) return { text: "nothing to compare with in the 30 days before", cls: "" };
     let change, text;
-    if (metric.key === "change_failure_rate") {
+    if (metric.fmt === fmtPercent) {
       change = (value - previous) * 100;
       text = num1(Math.abs(change)) + " pts";
     } else if (previous === 0) {
@@ -102,8 +116,9 @@
         present(tile.value)
           ? el("div", { class: "tile-value" }, metric.fmt(tile.value))
           : el("div", { class: "tile-value empty" }, NO_DATA),
+        present(tile.value) ? el("div", { class: "tile-basis" }, BASIS[metric.key](tile.basis)) : null,
         el("div", { class: "tile-foot" },
-          present(tile.value) ? levelBadge(level) : null,
+          present(tile.value) && hasLevels(metric) ? levelBadge(level) : null,
           el("span", { class: "delta " + d.cls }, present(tile.value) ? d.text : "")));
     });
     document.getElementById("tiles").replaceChildren(...tiles);
@@ -122,13 +137,11 @@
     return magnitude * (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10);
   }
 
-  // The level bands from 0 upwards, as [from, to, level].
+  // The level bands from 0 upwards, as [from, to, level]: the range dbt gives each reachable level.
   function bands(key) {
-    const t = THRESHOLDS[key];
-    if (!t) return [];
-    return t.better === "higher"
-      ? [[0, t.medium, "low"], [t.medium, t.high, "medium"], [t.high, t.elite, "high"], [t.elite, Infinity, "elite"]]
-      : [[0, t.elite, "elite"], [t.elite, t.high, "high"], [t.high, t.medium, "medium"], [t.medium, Infinity, "low"]];
+    return (LEVELS_OF[key] || []).filter((l) => l.is_reachable)
+      .map((l) => [present(l.lower_bound) ? l.lower_bound : 0, present(l.upper_bound) ? l.upper_bound : Infinity, l.level])
+      .sort((a, b) => a[0] - b[0]);
   }
 
   function chart(metric, weeks) {
@@ -219,6 +232,42 @@
           " (medians of stages need not add up to it)." : ".")));
   }
 
+  // --- failed and rework deployments of the window ----------------------------------------------
+  function inScope(selected, d) {
+    if (selected.scope === "team") return d.team === selected.name;
+    if (selected.scope === "service") return d.service === selected.name;
+    return true;
+  }
+
+  function link(url, text) {
+    return url ? el("a", { href: url, rel: "noopener" }, text) : null;
+  }
+
+  function renderExplained(selected) {
+    const all = DATA.explained_deployments || [];
+    const rows = all.filter((d) => inScope(selected, d));
+    const box = document.getElementById("explained");
+    if (!rows.length) {
+      box.replaceChildren(noData("No failed or rework deployment in the last 30 days"));
+      return;
+    }
+    const reasons = (text) => (text || "").split("; ").filter(Boolean).map((reason) => el("li", {}, reason));
+    box.replaceChildren(
+      el("table", {},
+        el("thead", {}, el("tr", {}, ["Deployed", "Service", "Counts as", "Why", "Links"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, rows.map((d) => el("tr", { "data-deployment": d.deployment_id },
+          el("td", { class: "num" }, fmtDateTime(d.deployed_at)),
+          el("td", {}, d.service || "—"),
+          el("td", {}, d.is_failed ? el("span", { class: "tag failed" }, "failed") : null,
+            d.is_rework ? el("span", { class: "tag rework" }, "rework") : null),
+          el("td", {}, el("ul", { class: "reasons" }, reasons(d.failure_reason), reasons(d.rework_reason))),
+          el("td", { class: "links" }, link(d.url, "deployment"),
+            d.incidents.map((i) => link(i.url, i.incident_id))))))),
+      ...(all.length === DATA.explained_limit
+        ? [el("p", { class: "chart-note" }, "The " + DATA.explained_limit + " most recent of the organisation are listed.")]
+        : []));
+  }
+
   // --- team and service tables ------------------------------------------------------------------
   const sortState = { team: { column: "name", descending: false }, service: { column: "name", descending: false } };
 
@@ -272,7 +321,7 @@
       METRICS.map((m) => {
         const tile = scope.tiles[m.key];
         return present(tile.value)
-          ? el("td", { class: "num", "data-metric": m.key }, m.fmt(tile.value), levelBadge(tile.level))
+          ? el("td", { class: "num", "data-metric": m.key }, m.fmt(tile.value), hasLevels(m) ? levelBadge(tile.level) : null)
           : el("td", { class: "num muted", "data-metric": m.key }, "no data");
       }),
       el("td", {}, scope.overall_level ? levelBadge(scope.overall_level) : el("span", { class: "muted" }, "—"))));
@@ -293,25 +342,43 @@
       el("span", { class: "muted" }, " · " + fmtCount(matched[d.definition_id] || 0) + " matched in the last 30 days"))));
   }
 
+  // A metric's levels in words: each reachable level's bound (the best level whose bound a value
+  // meets is its level), and the levels no value can reach in the published table.
+  function levelsText(metric) {
+    const levels = LEVELS_OF[metric.key] || [];
+    if (!levels.length) return metric.key === "rework_rate" ? "no DORA report publishes levels for it" : "none";
+    const sign = levels[0].better === "higher" ? " ≥ " : " ≤ ";
+    const reached = levels.filter((l) => l.is_reachable && present(l.published_bound))
+      .map((l) => l.level + sign + metric.fmt(l.published_bound));
+    const never = levels.filter((l) => !l.is_reachable).map((l) => l.level + " (" + metric.fmt(l.published_bound) +
+      ") is never reached: a value meeting it already meets a better level's bound");
+    return reached.concat(["low otherwise"]).join(", ") + (never.length ? "; " + never.join("; ") : "");
+  }
+
+  function levelsNote() {
+    if (!REPORT_YEAR) return null;
+    return Object.keys(LEVELS_OF).length
+      ? "Levels from the DORA " + REPORT_YEAR + " report, read from its table as published."
+      : "The DORA " + REPORT_YEAR + " report publishes no performance levels (from 2025 on the reports describe " +
+        "team profiles instead of elite, high, medium and low), so the metrics are shown without levels.";
+  }
+
   function renderDefinitions() {
-    const t = THRESHOLDS;
-    const band = (key, m) => t[key]
-      ? (t[key].better === "higher"
-        ? `elite ≥ ${m.fmt(t[key].elite)}, high ≥ ${m.fmt(t[key].high)}, medium ≥ ${m.fmt(t[key].medium)}`
-        : `elite ≤ ${m.fmt(t[key].elite)}, high ≤ ${m.fmt(t[key].high)}, medium ≤ ${m.fmt(t[key].medium)}`)
-      : "no thresholds";
+    const how = {
+      deployment_frequency: "Deployments in the window ÷ weeks in the window.",
+      lead_time: "Median time from a change's first commit to the deployment that shipped it.",
+      change_failure_rate: "Deployments followed by an incident attributed to them ÷ deployments.",
+      time_to_restore: "Median time from an incident's creation to its resolution (resolved incidents only).",
+      rework_rate: "Deployments that were rework (a rework definition matches them) ÷ deployments.",
+    };
     const services = (DATA.definitions && DATA.definitions.services) || [];
     document.getElementById("definitions").replaceChildren(
       el("div", { class: "card" }, el("h3", {}, "A deployment is"), definitionList("deployment", "deployment"),
-        el("h3", { style: "margin-top:1rem" }, "An incident is"), definitionList("incident", "incident")),
+        el("h3", { style: "margin-top:1rem" }, "An incident is"), definitionList("incident", "incident"),
+        el("h3", { style: "margin-top:1rem" }, "A deployment is rework when"), definitionList("rework", "rework")),
       el("div", { class: "card" }, el("h3", {}, "How each metric is computed"), el("dl", {},
-        el("dt", {}, "Deployment frequency"), el("dd", {}, "Deployments in the window ÷ weeks in the window. Levels: " + band("deployment_frequency", METRICS[0]) + "."),
-        el("dt", {}, "Lead time for changes"), el("dd", {}, "Median time from a change's first commit to the deployment that shipped it. Levels: " + band("lead_time", METRICS[1]) + "."),
-        el("dt", {}, "Change failure rate"), el("dd", {}, "Deployments followed by an incident attributed to them ÷ deployments. Levels: " + band("change_failure_rate", METRICS[2]) + "."),
-        el("dt", {}, "Time to restore"), el("dd", {}, "Median time from an incident's creation to its resolution (resolved incidents only). Levels: " + band("time_to_restore", METRICS[3]) + ".")),
-        DATA.benchmarks && DATA.benchmarks.report_year
-          ? el("p", { class: "chart-note", style: "margin-top:0.8rem" }, "Thresholds from the DORA " + DATA.benchmarks.report_year + " report.")
-          : null),
+        METRICS.map((m) => [el("dt", {}, m.title), el("dd", { "data-metric": m.key }, how[m.key] + " Levels: " + levelsText(m) + ".")])),
+        levelsNote() ? el("p", { class: "chart-note", style: "margin-top:0.8rem" }, levelsNote()) : null),
       el("div", { class: "card table-card wide" }, el("h3", {}, "Services and their teams"),
         services.length
           ? el("table", {}, el("thead", {}, el("tr", {}, ["Service", "Team", "Repository", "PagerDuty service"].map((h) => el("th", { scope: "col" }, h)))),
@@ -372,6 +439,7 @@
     renderTiles(scope);
     renderCharts(scope);
     renderLeadParts(scope);
+    renderExplained(scope);
     renderTable("team", key);
     renderTable("service", key);
   }
@@ -385,8 +453,11 @@
   document.getElementById("subtitle").textContent = DATA.window_end
     ? windowText(DATA.window_start, DATA.window_end) + " · page generated " + fmtDateTime(DATA.generated_at)
     : "No data yet: run the pipeline to fill it · page generated " + fmtDateTime(DATA.generated_at);
-  document.getElementById("benchmark-year").textContent =
-    DATA.benchmarks && DATA.benchmarks.report_year ? " (DORA " + DATA.benchmarks.report_year + " report)" : "";
+  if (Object.keys(LEVELS_OF).length) {
+    document.getElementById("benchmark-year").textContent = " (DORA " + REPORT_YEAR + " report)";
+  } else if (REPORT_YEAR) {
+    document.getElementById("levels-note").textContent = levelsNote();
+  }
   renderDefinitions();
   renderFreshness();
   render(renderScopePicker());

@@ -19,6 +19,10 @@ deployments as (
     select * from {{ ref('stg_github__deployments') }}
 ),
 
+issues as (
+    select * from {{ ref('stg_github__issues') }}
+),
+
 named_records as (
     -- one row per (repository, name) and source table: a few hundred rows, not millions
     select repository_id, repository, max(loaded_at) as loaded_at from pull_requests group by repository_id, repository
@@ -28,6 +32,8 @@ named_records as (
     select repository_id, repository, max(loaded_at) as loaded_at from releases group by repository_id, repository
     union all
     select repository_id, repository, max(loaded_at) as loaded_at from deployments group by repository_id, repository
+    union all
+    select repository_id, repository, max(loaded_at) as loaded_at from issues group by repository_id, repository
 ),
 
 current_names as (

@@ -6,6 +6,7 @@
     kind='incident',
     candidates=ref('int_incident_candidates'),
     definitions=ref('incident_definitions'),
-    filters=['service', 'urgency', 'priority', 'team', 'title', 'project', 'issue_type', 'label', 'component'],
+    filters=['service', 'urgency', 'priority', 'team', 'title', 'project', 'issue_type', 'label', 'component',
+             'repository'],
     list_filters={'label': 'labels', 'component': 'components'},
 ) }}

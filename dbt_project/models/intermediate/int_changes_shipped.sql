@@ -10,7 +10,11 @@
       any branch) predates the history and is not a change.
     Per (repository, branch), a PR goes to the earliest deployment whose cut-off is at or after its
     merge: the deployments that raise the running maximum cut-off form a frontier, and an ASOF join
-    (macros/adapters) finds the first frontier entry at or after each merge, in one pass at any size. -#}
+    (macros/adapters) finds the first frontier entry at or after each merge, in one pass at any size.
+    `shipped_by_reason` says which rule shipped it: 'merged by this deployment' (its own merge),
+    'merge commit deployed' (the deployment deployed its merge or squash commit), 'merged before
+    the deployed commit and not shipped earlier' (the cut-off is another PR's merge commit),
+    'merged before the deployment and not shipped earlier' (no deployed merge commit is known). -#}
 with
 
 deployments as (
@@ -50,7 +54,9 @@ repository_deployments as (
         deployments.source_id,
         deployments.repository,
         deployments.branch,
+        deployments.commit_sha,
         deployments.deployed_at,
+        deployed_merges.merged_at is not null as deployed_a_merge,
         coalesce(deployed_merges.merged_at, deployments.deployed_at) as cutoff,
         row_number() over (
             partition by deployments.repository order by deployments.deployed_at, deployments.deployment_id
@@ -64,7 +70,8 @@ own_pull_requests as (
     select
         pull_requests.change_id,
         repository_deployments.deployment_id,
-        repository_deployments.is_baseline
+        repository_deployments.is_baseline,
+        'merged by this deployment' as shipped_by_reason
     from repository_deployments
     inner join pull_requests
         on repository_deployments.method = pull_requests.own_method
@@ -113,7 +120,14 @@ claimed_pull_requests as (
     select
         unclaimed_pull_requests.change_id,
         frontier.deployment_id,
-        frontier.is_baseline
+        frontier.is_baseline,
+        case
+            when frontier.commit_sha
+                in (unclaimed_pull_requests.merge_commit_sha, unclaimed_pull_requests.squash_commit_sha)
+                then 'merge commit deployed'
+            when frontier.deployed_a_merge then 'merged before the deployed commit and not shipped earlier'
+            else 'merged before the deployment and not shipped earlier'
+        end as shipped_by_reason
     from {{ asof_join('unclaimed_pull_requests', 'change_id', 'frontier', ['repository', 'base_ref'], 'merged_at', '<=', 'cutoff') }}
 ),
 
@@ -124,7 +138,7 @@ shipped as (
 ),
 
 final as (
-    select change_id, deployment_id
+    select change_id, deployment_id, shipped_by_reason
     from shipped
     where not is_baseline
 )

@@ -1,8 +1,9 @@
 {#- The deployment that caused each incident, if any.
 
-    1. An explicit link carried by the record (custom API): `deployment_id` (ours, e.g.
-       `workflow_run:123`, or a custom deployment's own id), else `commit_sha` (the earliest
-       deployment of the incident's service that deployed that commit).
+    1. An explicit link carried by the record: `deployment_id` (custom API: ours, e.g.
+       `workflow_run:123`, or a custom deployment's own id; a revert: the deployment that shipped
+       the reverted change), else `commit_sha` (custom API: the earliest deployment of the
+       incident's service that deployed that commit).
     2. Otherwise the latest deployment of the same service at or before the incident was created,
        if at most `incident_attribution_window_hours` (default 168) before it.
     3. Otherwise none. -#}
@@ -81,7 +82,10 @@ final as (
     select
         incidents.incident_id,
         first_links.deployment_id,
-        first_links.attribution
+        case
+            when first_links.attribution = 'deployment_id' and incidents.source = 'revert' then 'revert'
+            else first_links.attribution
+        end as attribution
     from incidents
     left join first_links on incidents.incident_id = first_links.incident_id
 )

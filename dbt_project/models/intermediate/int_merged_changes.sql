@@ -1,7 +1,8 @@
 {#- Every merged change ever seen, GitHub pull requests and GitLab merge requests in one shape,
     so int_changes_shipped and the changes mart apply the same rules to both.
     `change_id` is the PR's databaseId as text, or 'gitlab:<MR id>'; `own_method` is the
-    deployment method under which the change is itself a deployment. -#}
+    deployment method under which the change is itself a deployment; `is_revert` says whether it
+    reverts another change (macros/reverts.sql). -#}
 with
 
 pull_requests as (
@@ -27,6 +28,9 @@ github_changes as (
         title,
         author,
         base_ref,
+        head_ref,
+        labels,
+        {{ is_revert('title', 'head_ref') }} as is_revert,
         url,
         first_commit_at,
         opened_at,
@@ -47,6 +51,9 @@ gitlab_changes as (
         title,
         author,
         target_branch as base_ref,
+        source_branch as head_ref,
+        labels,
+        {{ is_revert('title', 'source_branch') }} as is_revert,
         url,
         first_commit_at,
         opened_at,

@@ -1,5 +1,6 @@
-{#- One row per merged pull request (or GitLab merge request) that reached a deployment (int_changes_shipped), with its lead
-    time: deployed_at - first commit, split into coding (first commit -> PR opened), review
+{#- One row per merged pull request (or GitLab merge request) that reached a deployment
+    (int_changes_shipped: which one, and why in shipped_by_reason), with its lead time:
+    deployed_at - first commit, split into coding (first commit -> PR opened), review
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
     history) is null, so it stays out of the metrics. -#}
 with
@@ -32,6 +33,7 @@ final as (
         pull_requests.merged_at,
         deployments.deployment_id,
         deployments.deployed_at,
+        shipped.shipped_by_reason,
         {{ elapsed_hours('pull_requests.first_commit_at', 'deployments.deployed_at') }} as lead_time_hours,
         {{ elapsed_hours('pull_requests.first_commit_at', 'pull_requests.opened_at') }} as coding_hours,
         {{ elapsed_hours('pull_requests.opened_at', 'pull_requests.merged_at') }} as review_hours,

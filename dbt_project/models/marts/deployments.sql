@@ -1,20 +1,18 @@
 {#- One row per deployment. A deployment is failed when at least one incident is attributed to it
-    (int_incidents_attributed). -#}
+    (int_incidents_attributed; why: int_deployment_failures), and rework when a rework definition
+    matches it (int_deployments_reworked). -#}
 with
 
 deployments as (
     select * from {{ ref('int_deployments_mapped') }}
 ),
 
-attributions as (
-    select * from {{ ref('int_incidents_attributed') }}
+failures as (
+    select * from {{ ref('int_deployment_failures') }}
 ),
 
-incident_counts as (
-    select deployment_id, count(*) as incident_count
-    from attributions
-    where deployment_id is not null
-    group by deployment_id
+reworked as (
+    select * from {{ ref('int_deployments_reworked') }}
 ),
 
 final as (
@@ -30,10 +28,15 @@ final as (
         deployments.commit_sha,
         deployments.deployed_at,
         deployments.url,
-        coalesce(incident_counts.incident_count, 0) > 0 as is_failed,
-        coalesce(incident_counts.incident_count, 0) as incident_count
+        failures.deployment_id is not null as is_failed,
+        coalesce(failures.incident_count, 0) as incident_count,
+        failures.failure_reason,
+        reworked.deployment_id is not null as is_rework,
+        reworked.definition_id as rework_definition_id,
+        reworked.rework_reason
     from deployments
-    left join incident_counts on deployments.deployment_id = incident_counts.deployment_id
+    left join failures on deployments.deployment_id = failures.deployment_id
+    left join reworked on deployments.deployment_id = reworked.deployment_id
 )
 
 select * from final

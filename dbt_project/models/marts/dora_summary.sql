@@ -1,7 +1,7 @@
-{#- The four keys over 30- and 90-day windows ending at window_end, for the org, each team and each
-    service, with a DORA performance level per metric and overall (the lowest of the metric levels
-    that have a value). Thresholds: seeds/dora_benchmarks.csv for the report year in var
-    dora_benchmark_year; window_end: var window_end, default the start of today (UTC).
+{#- The five DORA metrics over 30- and 90-day windows ending at window_end, for the org, each team and
+    each service, with a DORA performance level per metric and overall (the lowest of the metric
+    levels that have a value). Levels: the dora_levels mart (the report year in var
+    dora_benchmark_year; none from 2025 on); window_end: var window_end, default the start of today (UTC).
     - window_offset 0 is [window_end - N days, window_end); window_offset 1 the N days before it,
       present once the history has begun (a deployment or incident before that window's end), so
       a report compares with an earlier window only when it is a real one;
@@ -9,7 +9,9 @@
     - lead_time_median_hours = median lead time of the changes deployed in the window; coding,
       review and deploy wait: the median of each stage over the same changes
     - change_failure_rate = failed deployments / deployments in the window
-    - time_to_restore_median_hours = median time to restore of the resolved incidents created in the window -#}
+    - rework_rate = rework deployments / deployments in the window (the reports give it no levels)
+    - time_to_restore_median_hours = median time to restore of the resolved incidents created in
+      the window (resolved_incidents of them) -#}
 with
 
 deployments as (
@@ -24,9 +26,8 @@ incidents as (
     select * from {{ ref('incidents') }}
 ),
 
-benchmarks as (
-    select * from {{ ref('dora_benchmarks') }}
-    where report_year = {{ var('dora_benchmark_year') }}
+levels as (
+    select * from {{ ref('dora_levels') }}
 ),
 
 windows as (
@@ -81,7 +82,8 @@ deployment_frequency as (
     select
         scope, scope_name, window_days, window_offset,
         count(deployment_id) as deployments,
-        count(deployment_id) filter (where is_failed) as failed_deployments
+        count(deployment_id) filter (where is_failed) as failed_deployments,
+        count(deployment_id) filter (where is_rework) as rework_deployments
     from windowed_deployments
     group by scope, scope_name, window_days, window_offset
 ),
@@ -102,6 +104,7 @@ time_to_restore as (
     select
         scope, scope_name, window_days, window_offset,
         count(incident_id) as incidents,
+        count(time_to_restore_hours) as resolved_incidents,
         {{ percentile_cont('time_to_restore_hours', 0.5) }} as time_to_restore_median_hours
     from windowed_incidents
     group by scope, scope_name, window_days, window_offset
@@ -125,7 +128,11 @@ metrics as (
         deployment_frequency.failed_deployments,
         cast(deployment_frequency.failed_deployments as double precision) / nullif(deployment_frequency.deployments, 0)
             as change_failure_rate,
+        deployment_frequency.rework_deployments,
+        cast(deployment_frequency.rework_deployments as double precision) / nullif(deployment_frequency.deployments, 0)
+            as rework_rate,
         time_to_restore.incidents,
+        time_to_restore.resolved_incidents,
         time_to_restore.time_to_restore_median_hours
     from scope_windows
     inner join deployment_frequency using (scope, scope_name, window_days, window_offset)
@@ -140,6 +147,7 @@ final as (
         {{ performance_level('metrics.lead_time_median_hours', 'lead_time_hours') }} as lead_time_level,
         {{ performance_level('metrics.change_failure_rate', 'change_failure_rate') }} as change_failure_rate_level,
         {{ performance_level('metrics.time_to_restore_median_hours', 'time_to_restore_hours') }} as time_to_restore_level,
+        {{ performance_level('metrics.rework_rate', 'rework_rate') }} as rework_rate_level,
         {{ var('dora_benchmark_year') }} as benchmark_year
     from metrics
 ),
@@ -148,7 +156,7 @@ with_overall as (
     select
         *,
         {{ lowest_level(['deployment_frequency_level', 'lead_time_level', 'change_failure_rate_level',
-                         'time_to_restore_level']) }} as overall_level
+                         'time_to_restore_level', 'rework_rate_level']) }} as overall_level
     from final
 )
 

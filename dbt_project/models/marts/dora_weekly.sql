@@ -1,10 +1,11 @@
-{#- The four keys per week (Monday) for the org, each team and each service. Deployments and
+{#- The five DORA metrics per week (Monday) for the org, each team and each service. Deployments and
     changes count in the week they were deployed, incidents in the week they were created. Each
     scope has one row per week from its first to its last week with activity; a quiet week has 0
     counts and null medians. Medians are interpolated (percentile_cont).
     - deployment frequency: deployments, deployment_days (days with at least one deployment)
     - lead time for changes: median and p90 of changes.lead_time_hours
     - change failure rate: failed_deployments / deployments (a failed deployment has >= 1 incident)
+    - deployment rework rate: rework_deployments / deployments (deployments.is_rework)
     - time to restore: median of incidents.time_to_restore_hours (resolved incidents) -#}
 with
 
@@ -28,7 +29,8 @@ deployment_frequency as (
         scope, scope_name, week_start,
         count(*) as deployments,
         count(distinct cast(deployed_at as date)) as deployment_days,
-        count(*) filter (where is_failed) as failed_deployments
+        count(*) filter (where is_failed) as failed_deployments,
+        count(*) filter (where is_rework) as rework_deployments
     from ({{ scoped('deployments') }}) as scoped_deployments
     group by scope, scope_name, week_start
 ),
@@ -86,6 +88,9 @@ final as (
         coalesce(deployment_frequency.failed_deployments, 0) as failed_deployments,
         cast(deployment_frequency.failed_deployments as double precision) / deployment_frequency.deployments
             as change_failure_rate,
+        coalesce(deployment_frequency.rework_deployments, 0) as rework_deployments,
+        cast(deployment_frequency.rework_deployments as double precision) / deployment_frequency.deployments
+            as rework_rate,
         coalesce(time_to_restore.incidents, 0) as incidents,
         time_to_restore.time_to_restore_median_hours,
         time_to_restore.recovery_from_deployment_median_hours

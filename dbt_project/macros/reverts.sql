@@ -1,0 +1,33 @@
+{#- Revert pull requests, as GitHub and git write them, and the pull request each one reverts.
+
+    - GitHub's Revert button opens a pull request titled `Revert "<title of the reverted PR>"`
+      from the branch `revert-<number of the reverted PR>-<its head branch>` (GitHub docs,
+      "Reverting a pull request"; the branch name as cli/cli#14294 states it). Its body says
+      `Reverts <owner>/<repo>#<number>`: bodies are not extracted, the branch carries the same
+      number, and a branch renamed (rulesets) falls back to the title;
+    - `git revert` titles a commit `Revert "<subject of the reverted commit>"`: for a merge commit
+      the subject is `Merge pull request #<number> from …`, for a squash merge `<title> (#<number>)`.
+    A revert is a pull request whose head branch is `revert-<number>-…` or whose title is
+    `Revert "…"`. The reverted pull request is, in this order: the number in the branch, the
+    number in a `Merge pull request #<number>` or `(#<number>)` title, else the pull request of
+    the same repository with exactly the quoted title (the latest merged before the revert was
+    opened; int_incident_candidates__revert). -#}
+{% macro is_revert(title, head_ref) -%}
+    (regexp_matches(coalesce({{ head_ref }}, ''), '^revert-[0-9]+-')
+     or regexp_matches(coalesce({{ title }}, ''), '^Revert ".*"$'))
+{%- endmacro %}
+
+{#- The number of the reverted pull request a revert names in its branch or title; null when it
+    names none. -#}
+{% macro reverted_number(title, head_ref) -%}
+    cast(coalesce(
+        nullif(regexp_extract(coalesce({{ head_ref }}, ''), '^revert-([0-9]+)-', 1), ''),
+        nullif(regexp_extract(coalesce({{ title }}, ''), '^Revert "Merge pull request #([0-9]+) ', 1), ''),
+        nullif(regexp_extract(coalesce({{ title }}, ''), '^Revert ".*\(#([0-9]+)\)"$', 1), '')
+    ) as bigint)
+{%- endmacro %}
+
+{#- The quoted title of a `Revert "…"` title; null for any other title. -#}
+{% macro reverted_title(title) -%}
+    nullif(regexp_extract(coalesce({{ title }}, ''), '^Revert "(.*)"$', 1), '')
+{%- endmacro %}

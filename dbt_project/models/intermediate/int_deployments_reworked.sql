@@ -1,0 +1,113 @@
+{#- The deployments that are rework: unplanned, made to address a problem in production (DORA's
+    deployment rework rate). A rework definition (rework_definitions.csv: every filter of a row
+    must match, any row counts, globs as in the other definition files) matches a deployment
+    - revert_pr: that shipped a revert (int_merged_changes.is_revert) of a matching `repository`;
+    - hotfix_pr: that shipped a change matching `repository`, `label` (any of its labels),
+      `branch` (its head branch) and `title`;
+    - open_incident: of a service matching `service`, deployed while one of the service's
+      incidents was open (created <= deployed < resolved; an unresolved incident is still open),
+      unless that incident is attributed to this very deployment (it caused the incident).
+    One reason per match, `<what> (definition <definition_id>)`, joined with '; ' in the order of
+    definition and reason; `definition_id` is the alphabetically first matching definition.
+    Evaluated after history from durable tables, so it needs no history of its own. -#}
+with
+
+definitions as (
+    {{ effective_definitions(ref('rework_definitions'), 'rework',
+                             ['repository', 'branch', 'label', 'title', 'service']) }}
+),
+
+deployments as (
+    select * from {{ ref('int_deployments_mapped') }}
+),
+
+shipped as (
+    select * from {{ ref('int_changes_shipped') }}
+),
+
+changes as (
+    select * from {{ ref('int_merged_changes') }}
+),
+
+incidents as (
+    select * from {{ ref('int_incidents_mapped') }}
+),
+
+attributions as (
+    select * from {{ ref('int_incidents_attributed') }}
+),
+
+shipped_changes as (
+    select shipped.deployment_id, changes.*
+    from shipped
+    inner join changes on shipped.change_id = changes.change_id
+),
+
+revert_matches as (
+    select
+        shipped_changes.deployment_id,
+        definitions.definition_id,
+        'shipped revert ' || shipped_changes.repository || '#' || cast(shipped_changes.pr_number as varchar) as reason
+    from definitions
+    inner join shipped_changes
+        on definitions.method = 'revert_pr'
+        and shipped_changes.is_revert
+        and {{ filter_matches('shipped_changes.repository', 'definitions.repository') }}
+),
+
+hotfix_matches as (
+    select
+        shipped_changes.deployment_id,
+        definitions.definition_id,
+        'shipped ' || shipped_changes.repository || '#' || cast(shipped_changes.pr_number as varchar)
+            || ' "' || shipped_changes.title || '"' as reason
+    from definitions
+    inner join shipped_changes
+        on definitions.method = 'hotfix_pr'
+        and {{ filter_matches('shipped_changes.repository', 'definitions.repository') }}
+        and {{ any_value_matches('shipped_changes.labels', 'definitions.label') }}
+        and {{ filter_matches('shipped_changes.head_ref', 'definitions.branch') }}
+        and {{ filter_matches('shipped_changes.title', 'definitions.title') }}
+),
+
+incident_spans as (
+    select incidents.*, attributions.deployment_id as caused_deployment_id
+    from incidents
+    inner join attributions on incidents.incident_id = attributions.incident_id
+),
+
+open_incident_matches as (
+    select
+        deployments.deployment_id,
+        definitions.definition_id,
+        'deployed while incident ' || incident_spans.incident_id || ' was open' as reason
+    from deployments
+    inner join incident_spans
+        on deployments.service = incident_spans.service
+        and deployments.deployed_at >= incident_spans.created_at
+        and (incident_spans.resolved_at is null or deployments.deployed_at < incident_spans.resolved_at)
+    inner join definitions
+        on definitions.method = 'open_incident'
+        and {{ filter_matches('deployments.service', 'definitions.service') }}
+    where incident_spans.caused_deployment_id is distinct from deployments.deployment_id
+),
+
+matches as (
+    select * from revert_matches
+    union all
+    select * from hotfix_matches
+    union all
+    select * from open_incident_matches
+),
+
+final as (
+    select
+        deployment_id,
+        min(definition_id) as definition_id,
+        string_agg(reason || ' (definition ' || definition_id || ')', '; ' order by definition_id, reason)
+            as rework_reason
+    from matches
+    group by deployment_id
+)
+
+select * from final
