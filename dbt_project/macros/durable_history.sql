@@ -100,7 +100,8 @@ effective_definitions as (
 
 current_definitions as (
     select md5(coalesce(
-        (select string_agg(effective_definitions::varchar, '|' order by definition_id) from effective_definitions),
+        (select {{ dbt.listagg('cast(effective_definitions as varchar)', "'|'", 'order by definition_id') }}
+         from effective_definitions),
         ''
     )) as definitions_hash
 )

@@ -11,23 +11,24 @@
     `Revert "…"`. The reverted pull request is, in this order: the number in the branch, the
     number in a `Merge pull request #<number>` or `(#<number>)` title, else the pull request of
     the same repository with exactly the quoted title (the latest merged before the revert was
-    opened; int_incident_candidates__revert). -#}
+    opened; int_incident_candidates__revert). The regular expressions mean the same on every
+    warehouse (macros/adapters: regex_full_match, regex_capture). -#}
 {% macro is_revert(title, head_ref) -%}
-    (regexp_matches(coalesce({{ head_ref }}, ''), '^revert-[0-9]+-')
-     or regexp_matches(coalesce({{ title }}, ''), '^Revert ".*"$'))
+    ({{ regex_full_match('coalesce(' ~ head_ref ~ ", '')", "'revert-[0-9]+-.*'") }}
+     or {{ regex_full_match('coalesce(' ~ title ~ ", '')", "'Revert \".*\"'") }})
 {%- endmacro %}
 
 {#- The number of the reverted pull request a revert names in its branch or title; null when it
     names none. -#}
 {% macro reverted_number(title, head_ref) -%}
     cast(coalesce(
-        nullif(regexp_extract(coalesce({{ head_ref }}, ''), '^revert-([0-9]+)-', 1), ''),
-        nullif(regexp_extract(coalesce({{ title }}, ''), '^Revert "Merge pull request #([0-9]+) ', 1), ''),
-        nullif(regexp_extract(coalesce({{ title }}, ''), '^Revert ".*\(#([0-9]+)\)"$', 1), '')
+        {{ regex_capture(head_ref, "'^revert-([0-9]+)-'") }},
+        {{ regex_capture(title, "'^Revert \"Merge pull request #([0-9]+) '") }},
+        {{ regex_capture(title, "'^Revert \".*\\(#([0-9]+)\\)\"$'") }}
     ) as bigint)
 {%- endmacro %}
 
 {#- The quoted title of a `Revert "…"` title; null for any other title. -#}
 {% macro reverted_title(title) -%}
-    nullif(regexp_extract(coalesce({{ title }}, ''), '^Revert "(.*)"$', 1), '')
+    {{ regex_capture(title, "'^Revert \"(.*)\"$'") }}
 {%- endmacro %}

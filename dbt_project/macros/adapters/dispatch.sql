@@ -45,6 +45,15 @@
     {{ not_implemented('regex_full_match') }}
 {%- endmacro %}
 
+{#- The first capture group of a regular expression (a SQL string expression) searched for in a
+    value (not anchored: use ^ and $); null when it does not match or captures nothing. -#}
+{% macro regex_capture(value, regex) -%}
+    {{ return(adapter.dispatch('regex_capture', 'dora')(value, regex)) }}
+{%- endmacro %}
+{% macro default__regex_capture(value, regex) -%}
+    {{ not_implemented('regex_capture') }}
+{%- endmacro %}
+
 {#- The type of a list of strings (labels, components, teams). -#}
 {% macro string_list_type() -%}
     {{ return(adapter.dispatch('string_list_type', 'dora')()) }}

@@ -16,6 +16,10 @@
     regexp_full_match({{ value }}, {{ regex }})
 {%- endmacro %}
 
+{% macro duckdb__regex_capture(value, regex) -%}
+    nullif(regexp_extract({{ value }}, {{ regex }}, 1), '')
+{%- endmacro %}
+
 {% macro duckdb__json_string_list(column) -%}
     from_json({{ column }}, '["varchar"]')
 {%- endmacro %}

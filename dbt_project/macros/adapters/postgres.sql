@@ -72,6 +72,10 @@
     {{ value }} ~ ('^(?:' || {{ regex }} || ')$')
 {%- endmacro %}
 
+{% macro postgres__regex_capture(value, regex) -%}
+    nullif((regexp_match({{ value }}, {{ regex }}))[1], '')
+{%- endmacro %}
+
 {#- dlt stores lists as jsonb; the sources read them as json. Element order is kept. -#}
 {% macro postgres__json_string_list(column) -%}
     case when json_typeof({{ column }}) = 'array' then

@@ -12,9 +12,21 @@
     Evaluated after history from durable tables, so it needs no history of its own. -#}
 with
 
-definitions as (
-    {{ effective_definitions(ref('rework_definitions'), 'rework',
-                             ['repository', 'branch', 'label', 'title', 'service']) }}
+{%- set filters = ['repository', 'branch', 'label', 'title', 'service'] %}
+effective_definitions as (
+    {{ effective_definitions(ref('rework_definitions'), 'rework', filters) }}
+),
+
+definitions as materialized (
+    -- each filter compiled once (macros/definition_filters.sql), not once per deployment
+    select
+        definition_id,
+        method,
+        {%- for filter in filters %}
+        {{ filter_pattern(filter) }} as {{ filter }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from effective_definitions
 ),
 
 deployments as (
@@ -104,7 +116,7 @@ final as (
     select
         deployment_id,
         min(definition_id) as definition_id,
-        string_agg(reason || ' (definition ' || definition_id || ')', '; ' order by definition_id, reason)
+        {{ dbt.listagg("reason || ' (definition ' || definition_id || ')'", "'; '", 'order by definition_id, reason') }}
             as rework_reason
     from matches
     group by deployment_id

@@ -50,7 +50,7 @@ ranked_levels as (
 low_levels as (
     -- beyond the best bound of the three: low
     select
-        report_year, metric, better, 4 as level_rank, 'low' as level, cast(null as double) as published_bound,
+        report_year, metric, better, 4 as level_rank, 'low' as level, cast(null as double precision) as published_bound,
         true as is_reachable,
         case when better = 'higher' then null else reach end as lower_bound,
         case when better = 'higher' then reach end as upper_bound

@@ -12,7 +12,7 @@ renamed as (
         number as issue_number,
         title,
         author,
-        from_json(labels, '["varchar"]') as labels,
+        {{ json_string_list('labels') }} as labels,
         state,
         state_reason,
         {{ utc_timestamp('created_at') }} as created_at,
