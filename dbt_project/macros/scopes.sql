@@ -26,3 +26,32 @@
         and facts.{{ time_column }} >= scope_windows.window_start
         and facts.{{ time_column }} < scope_windows.window_end
 {% endmacro %}
+
+{#- The windows dora_summary reports, one row each (window_days, window_offset, window_start,
+    window_end): 30 and 90 days; window_offset 0 is [window_end - N days, window_end) with var
+    window_end (default the start of the current UTC day), window_offset 1 the N days before it,
+    present only once the history has begun: a time of `activity` ((relation, column) pairs, e.g.
+    the deployments' deployed_at) before that window's end. -#}
+{% macro report_windows(activity) %}
+    select * from (
+        select
+            days.window_days,
+            offsets.window_offset,
+            report.report_end - (days.window_days * (offsets.window_offset + 1)) * interval '1 day' as window_start,
+            report.report_end - (days.window_days * offsets.window_offset) * interval '1 day' as window_end
+        from (
+            select
+                {%- if var('window_end') %}
+                cast('{{ var('window_end') }}' as timestamp) as report_end
+                {%- else %}
+                cast(date_trunc('day', timezone('UTC', now())) as timestamp) as report_end
+                {%- endif %}
+        ) as report
+        cross join (values (30), (90)) as days (window_days)
+        cross join (values (0), (1)) as offsets (window_offset)
+    ) as windows
+    where window_offset = 0
+    {%- for relation, column in activity %}
+        or window_end > (select min({{ column }}) from {{ relation }})
+    {%- endfor %}
+{% endmacro %}

@@ -1,7 +1,8 @@
 {#- The five DORA metrics over 30- and 90-day windows ending at window_end, for the org, each team and
     each service, with a DORA performance level per metric and overall (the lowest of the metric
     levels that have a value). Levels: the dora_levels mart (the report year in var
-    dora_benchmark_year; none from 2025 on); window_end: var window_end, default the start of today (UTC).
+    dora_benchmark_year; none from 2025 on); windows: macros/scopes.sql report_windows (var window_end,
+    default the start of today, UTC).
     - window_offset 0 is [window_end - N days, window_end); window_offset 1 the N days before it,
       present once the history has begun (a deployment or incident before that window's end), so
       a report compares with an earlier window only when it is a real one;
@@ -31,29 +32,7 @@ levels as (
 ),
 
 windows as (
-    select
-        days.window_days,
-        offsets.window_offset,
-        report.report_end - (days.window_days * (offsets.window_offset + 1)) * interval '1 day' as window_start,
-        report.report_end - (days.window_days * offsets.window_offset) * interval '1 day' as window_end
-    from (
-        select
-            {%- if var('window_end') %}
-            cast('{{ var('window_end') }}' as timestamp) as report_end
-            {%- else %}
-            cast(date_trunc('day', timezone('UTC', now())) as timestamp) as report_end
-            {%- endif %}
-    ) as report
-    cross join (values (30), (90)) as days (window_days)
-    cross join (values (0), (1)) as offsets (window_offset)
-),
-
-reached_windows as (
-    -- the current window always; an earlier one once a deployment or incident precedes its end
-    select * from windows
-    where window_offset = 0
-        or window_end > (select min(deployed_at) from deployments)
-        or window_end > (select min(created_at) from incidents)
+    {{ report_windows([('deployments', 'deployed_at'), ('incidents', 'created_at')]) }}
 ),
 
 scopes as (
@@ -63,7 +42,7 @@ scopes as (
 ),
 
 scope_windows as (
-    select * from scopes cross join reached_windows
+    select * from scopes cross join windows
 ),
 
 windowed_deployments as (
