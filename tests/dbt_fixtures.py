@@ -133,6 +133,12 @@ def contracted_columns(tables) -> dict[str, list[tuple[str, str]]]:
     return {table: [(column.name, column.data_type) for column in contract()[table].columns] for table in tables}
 
 
+def query(project: DbtProjectCopy, sql: str) -> list[tuple]:
+    """The rows of a query, floats rounded to 6 decimals (the warehouses' last bits may differ)."""
+    return [tuple(round(value, 6) if isinstance(value, float) else value for value in row)
+            for row in execute(project.warehouse, sql)]
+
+
 def table_rows(warehouse: Warehouse | Path, table: str) -> list[tuple]:
     """All rows of a table in a stable order, for before/after comparisons."""
     return sorted(execute(warehouse, f"select * from {table}"), key=repr)

@@ -41,7 +41,7 @@ from datetime import datetime
 
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, execute, load_rows, table_rows
+from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, execute, load_rows, query, table_rows
 
 # dlt load ids are the load's start in epoch seconds: Feb 1 and Feb 2 2024, 00:00 UTC, after the
 # scenario (a record dated more than a day after its load is quarantined).
@@ -184,12 +184,6 @@ def scenario(request, tmp_path_factory) -> DbtProjectCopy:
     seeds = {"deployment_definitions": DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
              "services": SERVICES}
     return built_scenario(root, engine_warehouse(request, root), seeds, RAW, LOAD_1, BUILD)
-
-
-def query(project: DbtProjectCopy, sql: str) -> list[tuple]:
-    """The rows of a query, floats rounded to 6 decimals (the warehouses' last bits may differ)."""
-    return [tuple(round(value, 6) if isinstance(value, float) else value for value in row)
-            for row in execute(project.warehouse, sql)]
 
 
 def snapshot(project: DbtProjectCopy, tables: list[str]) -> dict[str, list[tuple]]:

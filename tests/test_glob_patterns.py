@@ -13,7 +13,7 @@ import random
 import duckdb
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, DuckDBWarehouse, PostgresWarehouse, execute
+from dbt_fixtures import DbtProjectCopy, engine_warehouse, execute
 
 # (cell, value, matches): a value of None is a missing value (matched as '')
 CASES = [
@@ -41,9 +41,7 @@ CASES = [
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def project(request, tmp_path_factory) -> DbtProjectCopy:
     root = tmp_path_factory.mktemp(f"globs_{request.param}")
-    warehouse = (DuckDBWarehouse(root / "warehouse.duckdb") if request.param == "duckdb"
-                 else PostgresWarehouse.create(request.getfixturevalue("postgres_cluster")))
-    return DbtProjectCopy.create(root / "dbt_project", warehouse)
+    return DbtProjectCopy.create(root / "dbt_project", engine_warehouse(request, root))
 
 
 def test_filter_cells_match_by_glob_rules(project):
