@@ -12,7 +12,7 @@ PR its own change (first commit / opened / merged; lead = merged - first commit)
   #11 "Add cart"         Mar 4  08/09/10:00
   #12 "Add coupons"      Mar 5  08/09/12:00
   #13 'Revert "Add coupons"', branch revert-12-coupons, Mar 6 08:30/09/10:00
-  #14 "Add wishlist"     Mar 12 07/08/09:30
+  #14 "Add wishlist"     Mar 12 07/08/09:30, branch hotfix-wishlist (no match for hotfix/*)
   #15 "Fix wishlist", label hotfix, Mar 12 10:15/10:30/11:00
   #16 "Tidy styles"      Mar 19 10:00 / Mar 20 08/10:00
   #17 "Speed up search", branch hotfix/search, Mar 28 11/12/15:00
@@ -127,7 +127,7 @@ RAW = {
         shop(11, "Add cart", 4, "08:00", "09:00", "10:00"),
         shop(12, "Add coupons", 5, "08:00", "09:00", "12:00"),
         shop(13, 'Revert "Add coupons"', 6, "08:30", "09:00", "10:00", head_ref="revert-12-coupons"),
-        shop(14, "Add wishlist", 12, "07:00", "08:00", "09:30"),
+        shop(14, "Add wishlist", 12, "07:00", "08:00", "09:30", head_ref="hotfix-wishlist"),
         shop(15, "Fix wishlist", 12, "10:15", "10:30", "11:00", labels=["hotfix"]),
         {**shop(16, "Tidy styles", 20, "08:00", "08:00", "10:00"), "first_commit_at": at(3, 19, "10:00")},
         shop(17, "Speed up search", 28, "11:00", "12:00", "15:00", head_ref="hotfix/search"),
