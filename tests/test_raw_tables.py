@@ -63,7 +63,8 @@ def test_every_dlt_resource_hints_exactly_the_contracted_columns_in_order():
 def test_the_contract_knows_every_raw_table_the_tests_and_bench_write():
     assert sorted(contract()) == [
         "raw_custom.cdevents", "raw_custom.deployments", "raw_custom.incidents",
-        "raw_github.deployments", "raw_github.pull_requests", "raw_github.releases", "raw_github.workflow_runs",
+        "raw_github.deployments", "raw_github.issues", "raw_github.pull_requests", "raw_github.releases",
+        "raw_github.workflow_runs",
         "raw_gitlab.deployments", "raw_gitlab.jobs", "raw_gitlab.merge_requests", "raw_gitlab.pipelines",
         "raw_jira.issues", "raw_jira.status_changes",
         "raw_pagerduty.incidents", "raw_pagerduty.services",
