@@ -407,7 +407,8 @@ def test_records_dated_more_than_a_day_after_their_load_are_quarantined(scenario
 
 def test_the_attribution_window_and_the_benchmark_year_follow_their_vars(scenario, tmp_path):
     project = scenario.clone(tmp_path / "vars")
-    result = project.dbt("run", "--select", "int_incidents_attributed+", "--vars",
+    # dora_levels turns the benchmark year into levels; dora_summary reads it
+    result = project.dbt("run", "--select", "int_incidents_attributed+", "dora_levels", "--vars",
                          "{window_end: '2024-02-01', incident_attribution_window_hours: 218, dora_benchmark_year: 2021}")
     assert result.success, result.text
     # PI3 (api, Jan 25 12:00) is 218 h after release 401 (Jan 16 10:00): at most the window now.
