@@ -56,3 +56,17 @@
         {%- endfor %}
     from {{ definitions }} as definitions
 {% endmacro %}
+
+{#- Effective definitions (`relation`: definition_id, method and the `filters`) with each filter
+    cell compiled once by filter_pattern(), for filter_matches() / any_value_matches(). Selected in
+    a `materialized` CTE or a table: a plain subquery would compile them again for every record. -#}
+{% macro definition_patterns(relation, filters) %}
+    select
+        definition_id,
+        method,
+        {%- for filter in filters %}
+        {{ filter_pattern(filter) }} as {{ filter }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+{% endmacro %}

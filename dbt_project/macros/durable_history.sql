@@ -22,15 +22,7 @@ all_candidates as (
 {{ definitions_ctes(kind, definitions, filters) }},
 
 definition_patterns as materialized (
-    -- each filter compiled once (macros/definition_filters.sql), not once per candidate
-    select
-        definition_id,
-        method,
-        {%- for filter in filters %}
-        {{ filter_pattern(filter) }} as {{ filter }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from effective_definitions
+    {{ definition_patterns('effective_definitions', filters) }}
 ),
 
 {% if evaluation is not none %}

@@ -18,15 +18,7 @@ effective_definitions as (
 ),
 
 definitions as materialized (
-    -- each filter compiled once (macros/definition_filters.sql), not once per deployment
-    select
-        definition_id,
-        method,
-        {%- for filter in filters %}
-        {{ filter_pattern(filter) }} as {{ filter }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from effective_definitions
+    {{ definition_patterns('effective_definitions', filters) }}
 ),
 
 deployments as (
