@@ -101,6 +101,7 @@ def test_status_reports_the_run_and_every_count(custom_only, monkeypatch):
         "history.pull_request_history 0 rows",
         "marts.changes 0 rows",
         "marts.deployments 1 rows",
+        "marts.dora_levels 16 rows",  # 2023's four metrics x elite, high, medium, low
         "marts.dora_summary 4 rows",
         "marts.dora_weekly 2 rows",
         "marts.incidents 1 rows",
