@@ -144,7 +144,11 @@ def upgrade_definitions(directory: Path) -> dict[str, list[str] | None]:
             path = definition_file(directory, kind)
             if not path.exists():
                 shipped = definition_file(DBT_PROJECT_DIR / "seeds", kind)
-                path.write_bytes(shipped.read_bytes())
+                partial = path.with_name(f".{path.name}.tmp")  # a crash never leaves half a file
+                partial.write_bytes(shipped.read_bytes())
+                fsync(partial)
+                os.replace(partial, path)
+                fsync(path.parent)
                 added[path.name] = None
                 continue
             file = _readable(directory, kind, catalog)
