@@ -37,7 +37,9 @@
     {{ not_implemented('any_glob_matches') }}
 {%- endmacro %}
 
-{#- Whether a value matches a regular expression (a SQL string expression) as a whole; null for a null value. -#}
+{#- Whether a value matches a regular expression (a SQL string expression) as a whole; null for a null value.
+    The expressions of regex_full_match and regex_capture are read by RE2 (DuckDB) and by Postgres'
+    AREs: keep to what both mean alike; `.` matches a newline on Postgres only, so write `[^\n]`. -#}
 {% macro regex_full_match(value, regex) -%}
     {{ return(adapter.dispatch('regex_full_match', 'dora')(value, regex)) }}
 {%- endmacro %}
