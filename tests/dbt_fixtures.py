@@ -211,6 +211,13 @@ def engine_warehouse(request: pytest.FixtureRequest, root: Path) -> Warehouse:
     return PostgresWarehouse.create(request.getfixturevalue("postgres_cluster"))
 
 
+def engine_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                   name: str) -> DbtProjectCopy:
+    """A copy of the project on a new, empty warehouse of the fixture's engine; nothing built."""
+    root = tmp_path_factory.mktemp(f"{name}_{request.param}")
+    return DbtProjectCopy.create(root / "dbt_project", engine_warehouse(request, root))
+
+
 def built_scenario(root: Path, warehouse: Warehouse, seeds: dict[str, str], raw: dict[str, list[dict]],
                    load_id: str, build: list[str]) -> DbtProjectCopy:
     """A copy of the project under `root` on `warehouse` with these seed files and raw rows (one dlt

@@ -13,7 +13,7 @@ import random
 import duckdb
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, engine_warehouse, execute
+from dbt_fixtures import DbtProjectCopy, engine_project, execute
 
 # (cell, value, matches): a value of None is a missing value (matched as '')
 CASES = [
@@ -40,8 +40,7 @@ CASES = [
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def project(request, tmp_path_factory) -> DbtProjectCopy:
-    root = tmp_path_factory.mktemp(f"globs_{request.param}")
-    return DbtProjectCopy.create(root / "dbt_project", engine_warehouse(request, root))
+    return engine_project(request, tmp_path_factory, "globs")
 
 
 def test_filter_cells_match_by_glob_rules(project):

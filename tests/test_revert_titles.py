@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, engine_warehouse, execute
+from dbt_fixtures import DbtProjectCopy, engine_project, execute
 
 # (title, head branch, is a revert, reverted number, quoted title)
 CASES = [
@@ -36,8 +36,7 @@ CASES = [
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def project(request, tmp_path_factory) -> DbtProjectCopy:
-    root = tmp_path_factory.mktemp(f"reverts_{request.param}")
-    return DbtProjectCopy.create(root / "dbt_project", engine_warehouse(request, root))
+    return engine_project(request, tmp_path_factory, "reverts")
 
 
 def test_reverts_and_what_they_name(project):
