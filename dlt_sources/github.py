@@ -17,20 +17,22 @@ from typing import Any, Callable, Iterator, Optional
 
 import dlt
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import BasePaginator, HeaderLinkPaginator
-from requests import HTTPError, Request, Response
+from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
+from requests import HTTPError
 
+from dlt_sources.budget import github_request_cost
+from dlt_sources.errors import SourceError
 from dlt_sources.http import (
     DEFAULT_MAX_RATE_LIMIT_WAIT,
     CheckedRESTClient,
+    GraphQLCursorPaginator,
     Service,
-    SourceError,
     github_reset_delay,
     make_client,
 )
 from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, login, parse_time, table_columns
 
-GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay)
+GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay, github_request_cost)
 
 PULL_REQUESTS_QUERY = """
 query($owner: String!, $name: String!, $after: String) {
@@ -298,25 +300,6 @@ def _conditional_pages(client: CheckedRESTClient, path: str, data_selector: str,
     for page in pages:
         page.request.headers.pop("If-None-Match", None)  # the paginator reuses the request for the next page
         yield page
-
-
-class GraphQLCursorPaginator(BasePaginator):
-    """Relay-style paging: the next request sends `endCursor` as `$after` while `hasNextPage`."""
-
-    def __init__(self, page_info_path: list[str]) -> None:
-        super().__init__()
-        self.page_info_path = page_info_path
-        self.end_cursor: Optional[str] = None
-
-    def update_state(self, response: Response, data: Optional[list[Any]] = None) -> None:
-        page_info = response.json()
-        for key in self.page_info_path:
-            page_info = page_info[key]
-        self._has_next_page = bool(page_info["hasNextPage"])
-        self.end_cursor = page_info["endCursor"]
-
-    def update_request(self, request: Request) -> None:
-        request.json["variables"]["after"] = self.end_cursor
 
 
 def _graphql_pages(

@@ -14,7 +14,6 @@ GitLab's 429 (RateLimit-Reset epoch seconds, Retry-After) is waited out up to
 # No `from __future__ import annotations`: dlt finds a resource's incremental argument by its
 # evaluated type hint, and string annotations make it silently skip the cursor.
 
-import time
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
 from functools import cache
@@ -24,10 +23,16 @@ from urllib.parse import quote
 import dlt
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
-from requests import Response
 
-from dlt_sources.github import GraphQLCursorPaginator
-from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, SourceError, make_client
+from dlt_sources.errors import SourceError
+from dlt_sources.http import (
+    DEFAULT_MAX_RATE_LIMIT_WAIT,
+    CheckedRESTClient,
+    GraphQLCursorPaginator,
+    Service,
+    gitlab_reset_delay,
+    make_client,
+)
 from dlt_sources.rows import format_time, parse_time, table_columns
 
 FINISHED_STATUSES = {"success", "failed", "canceled", "skipped"}
@@ -74,17 +79,6 @@ DEPLOYMENT_COLUMNS = table_columns(
     sha="text", ref="text", created_at="timestamp", updated_at="timestamp", finished_at="timestamp",
     user="text", web_url="text",
 )  # fmt: skip
-
-
-def gitlab_reset_delay(response: Response) -> Optional[float]:
-    """A 429 says when to retry: Retry-After seconds, else RateLimit-Reset (epoch seconds)."""
-    if response.status_code != 429:
-        return None
-    if "retry-after" in response.headers:
-        return float(response.headers["retry-after"])
-    if "ratelimit-reset" in response.headers:
-        return max(0.0, float(response.headers["ratelimit-reset"]) - time.time())
-    return None
 
 
 GITLAB = Service("GitLab", "sources.gitlab.access_token", gitlab_reset_delay)

@@ -25,7 +25,8 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth, HttpBasicAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator, OffsetPaginator
 from requests import Response
 
-from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, SourceError, make_client
+from dlt_sources.errors import SourceError
+from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, jira_reset_delay, make_client
 from dlt_sources.rows import parse_time, table_columns
 
 FIELDS = ["summary", "issuetype", "status", "priority", "labels", "components", "project", "created", "updated",
@@ -41,16 +42,6 @@ ISSUE_COLUMNS = table_columns(
 STATUS_CHANGE_COLUMNS = table_columns(
     id="text", issue_id="bigint", from_status="text", to_status="text", changed_at="timestamp",
 )  # fmt: skip
-
-
-def jira_reset_delay(response: Response) -> Optional[float]:
-    """A 429 says when to retry: Retry-After seconds, else X-RateLimit-Reset (ISO 8601)."""
-    if response.status_code != 429:
-        return None
-    if "retry-after" in response.headers:
-        return float(response.headers["retry-after"])
-    reset = parse_time(response.headers.get("x-ratelimit-reset"))
-    return max(0.0, (reset - datetime.now(timezone.utc)).total_seconds()) if reset else None
 
 
 JIRA = Service("Jira", "sources.jira.api_token", jira_reset_delay)

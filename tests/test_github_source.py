@@ -257,7 +257,7 @@ def test_far_rate_limit_reset_fails_clearly_and_stores_nothing(home):
             run(home, github_source(org))
 
     message = str(failure.value)
-    assert "GitHub rate limit exhausted; it resets at" in message
+    assert "GitHub rate limit exhausted (graphql); it resets at" in message
     assert "max_rate_limit_wait of 10 s" in message
     assert cursor(home, "github", "pull_requests", "updated_at") == before == ago(2)
     assert rows(home, "raw_github", "select count(*) from {t}.pull_requests where id = 1005") == [(0,)]

@@ -18,8 +18,9 @@ import pytest
 import requests
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from dlt_sources.gitlab import gitlab, gitlab_reset_delay
-from dlt_sources.jira import jira, jira_reset_delay
+from dlt_sources.gitlab import gitlab
+from dlt_sources.http import gitlab_reset_delay, jira_reset_delay
+from dlt_sources.jira import jira
 from simorg.faults import Fault
 from simorg.scenario import (
     GitLabDeployment,

@@ -5,7 +5,7 @@ import pytest
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
 from dlt_sources.github import github
-from dlt_sources.http import SourceError
+from dlt_sources.errors import SourceError
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.settings import missing_settings
 from simorg.scenario import Incident, PagerDutyService, Repo, Scenario, WorkflowRun
