@@ -69,17 +69,27 @@ SECONDARY_LIMIT_WAIT = 60.0  # GitHub: without retry-after, wait at least a minu
 
 
 def github_reset_delay(response: Response) -> Optional[float]:
-    """Primary rate limit: 403 or 429 with x-ratelimit-remaining 0; the reset is epoch seconds.
-    A secondary limit without retry-after: a minute (with retry-after, dlt's wait reads it)."""
-    if response.status_code not in (200, 403, 429):
-        return None
-    if response.status_code != 200 and "retry-after" not in response.headers and "secondary rate limit" in response.text:
+    """Primary rate limit: REST 403 or 429 with x-ratelimit-remaining 0, GraphQL 200 with an error
+    of type RATE_LIMITED (or RATE_LIMIT; remaining need not be 0: the query cost more than was
+    left); the reset is epoch seconds. A secondary limit without retry-after: a minute (with
+    retry-after, dlt's wait reads it)."""
+    refused = response.status_code in (403, 429)
+    if refused and "retry-after" not in response.headers and "secondary rate limit" in response.text:
         return SECONDARY_LIMIT_WAIT
-    if response.headers.get("x-ratelimit-remaining") != "0" or "x-ratelimit-reset" not in response.headers:
+    if "x-ratelimit-reset" not in response.headers:
         return None
-    if response.status_code == 200 and "RATE_LIMITED" not in response.text:
-        return None  # the last allowed request succeeded
+    spent = refused and response.headers.get("x-ratelimit-remaining") == "0"
+    if not spent and not (response.status_code == 200 and "RATE_LIMIT" in response.text and _rate_limited_graphql(response)):
+        return None  # an ordinary answer (the last allowed request included)
     return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
+
+
+def _rate_limited_graphql(response: Response) -> bool:
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return False
+    return any(error.get("type") in ("RATE_LIMITED", "RATE_LIMIT") for error in errors)
 
 
 def pagerduty_reset_delay(response: Response) -> Optional[float]:

@@ -1,9 +1,10 @@
 """GitHub's GraphQL API, trimmed to what a DORA extractor reads, executed by graphql-core.
 
 Every type, field, argument and enum below exists with the same name and type in GitHub's
-public schema (shared/api-examples/github-schema.graphql); fields the extractor does not need
-are left out, so a query valid here is valid against GitHub. Objects are plain dicts; a field
-with arguments is a callable in the dict (graphql-core's default resolver calls it).
+public schema (tests/data/github-schema.graphql; tests/test_simorg.py checks it); fields the
+extractor does not need are left out, so a query valid here is valid against GitHub. Objects are
+plain dicts; a field with arguments is a callable in the dict (graphql-core's default resolver
+calls it). What a query costs is `query_cost`, GitHub's published formula.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from functools import lru_cache
 
 from graphql import (
     DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    IntValueNode,
+    VariableNode,
     build_schema,
     execute,
     parse,
@@ -27,7 +33,7 @@ from simorg import payloads
 from simorg.index import ScenarioIndex
 from simorg.payloads import Urls, fake_sha, iso, node_id
 from simorg.ratelimit import Window
-from simorg.scenario import Deployment, PullRequest, Repo
+from simorg.scenario import Deployment, DeploymentStatus, PullRequest, Repo
 
 SDL = """
 scalar DateTime
@@ -146,9 +152,12 @@ type Deployment {
   latestStatus: DeploymentStatus
   originalEnvironment: String
   ref: Ref
+  statuses(after: String, before: String, first: Int, last: Int): DeploymentStatusConnection
   task: String
   updatedAt: DateTime!
 }
+
+type DeploymentStatusConnection { nodes: [DeploymentStatus] pageInfo: PageInfo! totalCount: Int! }
 
 type DeploymentStatus {
   createdAt: DateTime!
@@ -173,7 +182,9 @@ class PaginationLimitError(GraphQLError):
 class GraphQLContext:
     index: ScenarioIndex
     urls: Urls
-    rate: Window
+    rate: Window  # after this query was charged
+    cost: int = 1
+    nodes: int = 0
 
 
 @lru_cache(maxsize=64)
@@ -183,6 +194,57 @@ def _parsed(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
     except GraphQLError as error:
         return None, (error,)
     return document, tuple(validate(SCHEMA, document))
+
+
+def query_cost(body: dict) -> tuple[int, int]:
+    """(points, nodes) of a query under GitHub's published formula ("Calculating a rate limit
+    score"): every connection (a field with `first` or `last`) needs one request per node its
+    enclosing connections can return; points = the sum of requests / 100, rounded, at least 1.
+    nodes = the nodes all connections can return (GitHub refuses more than 500,000). A query that
+    does not parse costs 1."""
+    query = body.get("query")
+    document, errors = _parsed(query) if isinstance(query, str) else (None, ())
+    if document is None or errors:
+        return 1, 0
+    variables = body.get("variables") or {}
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def size(field: FieldNode) -> int | None:
+        for argument in field.arguments:
+            if argument.name.value in ("first", "last"):
+                value = argument.value
+                if isinstance(value, IntValueNode):
+                    return int(value.value)
+                if isinstance(value, VariableNode):
+                    return variables.get(value.name.value)
+        return None
+
+    def walk(selection_set, parents: int) -> tuple[int, int]:
+        requests = nodes = 0
+        for selection in selection_set.selections if selection_set else ():
+            inner = parents
+            if isinstance(selection, FragmentSpreadNode):
+                selection = fragments[selection.name.value]
+            elif isinstance(selection, FieldNode) and size(selection) is not None:
+                requests += parents
+                inner = parents * size(selection)
+                nodes += inner
+            more_requests, more_nodes = walk(selection.selection_set, inner)
+            requests, nodes = requests + more_requests, nodes + more_nodes
+        return requests, nodes
+
+    requests = nodes = 0
+    for definition in document.definitions:
+        if not isinstance(definition, FragmentDefinitionNode):
+            more_requests, more_nodes = walk(definition.selection_set, 1)
+            requests, nodes = requests + more_requests, nodes + more_nodes
+    return max(1, int(requests / 100 + 0.5)), nodes
+
+
+def rate_limited() -> dict:
+    """GitHub's answer (with HTTP 200) to a query that costs more than the window has left."""
+    return {"errors": [{"type": "RATE_LIMITED", "code": "graphql_rate_limit",
+                        "message": "API rate limit exceeded for user ID 1."}]}
 
 
 def run_query(body: dict, context: GraphQLContext) -> dict:
@@ -340,8 +402,25 @@ def _pull_request(pr: PullRequest, repo: Repo, urls: Urls) -> dict:
     }
 
 
+def _deployment_status(status: DeploymentStatus, dep: Deployment) -> dict:
+    return {
+        "id": node_id("DES_", status.id),
+        "state": status.state.upper(),
+        "createdAt": iso(status.created_at),
+        "updatedAt": iso(status.created_at),
+        "logUrl": status.log_url,
+        "environment": dep.environment,
+        "description": f"Deployment {status.state}.",
+    }
+
+
 def _deployment(dep: Deployment, repo: Repo, urls: Urls) -> dict:
+    """Statuses page oldest first (GitHub documents no order: the extractor sorts them itself)."""
     latest = dep.statuses[-1] if dep.statuses else None
+
+    def statuses(info, first=None, after=None, last=None, before=None):
+        return connection("statuses", dep.statuses, first, after, lambda s: _deployment_status(s, dep))
+
     return {
         "databaseId": dep.id,
         "id": node_id("DE_", dep.id),
@@ -355,15 +434,8 @@ def _deployment(dep: Deployment, repo: Repo, urls: Urls) -> dict:
         "createdAt": iso(dep.created_at),
         "updatedAt": iso(dep.updated_at),
         "creator": _actor(dep.creator or payloads.GHOST, urls),
-        "latestStatus": None if latest is None else {
-            "id": node_id("DES_", latest.id),
-            "state": latest.state.upper(),
-            "createdAt": iso(latest.created_at),
-            "updatedAt": iso(latest.created_at),
-            "logUrl": latest.log_url,
-            "environment": dep.environment,
-            "description": f"Deployment {latest.state}.",
-        },
+        "latestStatus": None if latest is None else _deployment_status(latest, dep),
+        "statuses": statuses,
     }
 
 
@@ -430,12 +502,12 @@ def _query_root(context: GraphQLContext) -> dict:
     rate = context.rate
     return {
         "rateLimit": lambda info, dryRun=False: {
-            "cost": 1,
+            "cost": context.cost,
             "limit": rate.limit,
-            "nodeCount": MAX_PAGE,
+            "nodeCount": context.nodes,
             "remaining": rate.remaining,
             "used": rate.used,
-            "resetAt": iso(datetime.fromtimestamp(rate.reset).astimezone()),
+            "resetAt": iso(datetime.fromtimestamp(rate.reset_epoch).astimezone()),
         },
         "repository": repository,
     }

@@ -87,6 +87,7 @@ class Context:
     index: ScenarioIndex
     now: datetime
     rate: Callable[[str], Window]  # resource ("core", "graphql") -> this token's current window
+    query_cost: tuple[int, int] = (1, 0)  # a GraphQL request's (points, nodes), already charged
 
 
 Handler = Callable[[Context, Request, dict[str, str]], Response]
@@ -257,7 +258,7 @@ def graphql(context: Context, request: Request, params: dict[str, str]) -> Respo
         body = json.loads(request.body or b"{}")
     except ValueError:
         return Response(400, {"message": "Problems parsing JSON", "documentation_url": GITHUB_DOCS})
-    graphql_context = GraphQLContext(context.index, request.urls, context.rate("graphql"))
+    graphql_context = GraphQLContext(context.index, request.urls, context.rate("graphql"), *context.query_cost)
     return Response(200, run_query(body, graphql_context))
 
 

@@ -183,13 +183,14 @@ def test_unchanged_run_after_the_backfill_costs_one_request_per_repository_and_r
 
     # 2 repositories x 4 resources: the REST lists (runs, releases) are asked for with the ETag
     # of the backfill's first page and answered 304, which costs no budget; GraphQL (PRs,
-    # deployments) has no conditional requests: 1 point per repository and query = 4 points.
+    # deployments) has no conditional requests: a PR page costs 2 points (1 + 100 labels + 100
+    # commits requests = 201 -> 2), a deployments page 1: 2 x (2 + 1) = 6 points.
     assert requests == {
         ("github", "graphql"): 4,
         ("github", "actions/runs:304"): 2,
         ("github", "releases:304"): 2,
     }
-    assert budget == 4
+    assert budget == 6
 
 
 def test_owner_lists_its_repositories_and_an_unchanged_listing_is_free(home):
@@ -370,6 +371,10 @@ def test_rate_limit_answers_tell_how_long_to_wait():
     assert 88 <= github_reset_delay(github_answer(429, spent, "{}")) <= 90
     assert github_reset_delay(github_answer(200, spent, '{"data": {}}')) is None  # the last allowed request
     assert 88 <= github_reset_delay(github_answer(200, spent, '{"errors": [{"type": "RATE_LIMITED"}]}')) <= 90
+    # a query costing more than is left is refused although some points remain
+    some_left = {**spent, "x-ratelimit-remaining": "3"}
+    assert 88 <= github_reset_delay(github_answer(200, some_left, '{"errors": [{"type": "RATE_LIMIT"}]}')) <= 90
+    assert github_reset_delay(github_answer(200, some_left, '{"data": {"title": "RATE_LIMITED"}}')) is None
     secondary = '{"message": "You have exceeded a secondary rate limit."}'
     assert github_reset_delay(github_answer(403, {}, secondary)) == 60  # no retry-after: wait a minute
     assert github_reset_delay(github_answer(403, {"retry-after": "5"}, secondary)) is None  # dlt reads retry-after

@@ -110,7 +110,7 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
     captured = capsys.readouterr()
     output = captured.out + captured.err  # progress lines go to stderr, the summary to stdout
     assert "The run failed" in failure.value.message
-    stated = re.search(r"✗ extract_github: .*GitHub rate limit exhausted; it resets at (\S+ \S+) UTC", output)
+    stated = re.search(r"✗ extract_github: .*GitHub rate limit exhausted \(graphql\); it resets at (\S+ \S+) UTC", output)
     assert stated, output
     reset_at = datetime.strptime(stated.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
     assert abs((reset_at - expected_reset).total_seconds()) < 60

@@ -195,6 +195,38 @@ def test_a_spent_budget_is_refused_with_remaining_zero():
         assert body["resources"]["graphql"]["remaining"] == 2  # a separate budget, as on GitHub
 
 
+def test_graphql_is_charged_by_githubs_formula_and_refused_when_it_costs_more_than_is_left():
+    # 5 points per window of 1.5 s. The extractor's PR page (100 PRs, labels(first: 100),
+    # commits(first: 1)): 1 + 100 + 100 = 201 requests -> 2 points; rateLimit alone: 1 point.
+    pr_page = """query { rateLimit { cost remaining resetAt }
+      repository(owner: "acme", name: "shop") { pullRequests(first: 100) { nodes {
+        labels(first: 100) { nodes { name } } commits(first: 1) { nodes { commit { oid } } } } } } }"""
+    with SimulatedOrg(small_scenario(), rate_limit=5, rate_window=1.5) as org:
+        started = time.time()
+        status, headers, raw = call(org.github_graphql_url, GITHUB, {"query": pr_page})
+        rate = json.loads(raw)["data"]["rateLimit"]
+        assert (status, rate["cost"], rate["remaining"], headers["x-ratelimit-remaining"],
+                headers["x-ratelimit-resource"]) == (200, 2, 3, "3", "graphql")
+        reset = int(headers["x-ratelimit-reset"])
+        assert started + 1.5 <= reset <= started + 3  # the window's end, rounded up to a second
+        assert rate["resetAt"] == datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert graphql(org, pr_page)[1]["data"]["rateLimit"]["remaining"] == 1
+        # 1 point left, the page costs 2: refused like GitHub refuses it, HTTP 200, nothing spent
+        status, headers, raw = call(org.github_graphql_url, GITHUB, {"query": pr_page})
+        assert (status, json.loads(raw)["errors"][0]["type"], headers["x-ratelimit-remaining"]) == (200, "RATE_LIMITED", "1")
+        assert graphql(org, "{ rateLimit { cost remaining } }")[1]["data"]["rateLimit"] == {"cost": 1, "remaining": 0}
+        assert org.points_used == {"graphql": 5}
+        assert org.requests[("github", "graphql:refused")] == 1
+        # REST keeps its own budget; a 304 is free
+        url = f"{org.github_url}/repos/acme/shop/releases"
+        status, headers, _ = call(url, GITHUB)
+        assert (status, headers["x-ratelimit-resource"], headers["x-ratelimit-remaining"]) == (200, "core", "4")
+        assert call(url, GITHUB | {"If-None-Match": headers["ETag"]})[0] == 304
+        time.sleep(max(reset - time.time(), 0) + 0.05)  # the next window: a fresh budget
+        assert graphql(org, pr_page)[1]["data"]["rateLimit"]["remaining"] == 3
+    assert org.points_used == {"graphql": 7, "core": 1}
+
+
 def test_wrong_or_missing_credentials_get_401(org):
     runs = f"{org.github_url}/repos/acme/shop/actions/runs"
     assert get_json(runs)[0::2] == (401, {"message": "Bad credentials",
