@@ -59,15 +59,6 @@ class RateLimits:
         time.sleep(delay + 1)  # reset times are whole seconds: wait past the one named
         del self.known[budget]
 
-    def as_state(self) -> dict[str, list[float]]:
-        """Still-spent budgets, for the next load of the run (dlt source state)."""
-        return {budget: [known.points, known.resets_at] for budget, known in self.known.items()
-                if known.resets_at > time.time()}
-
-    def restore(self, state: Optional[dict[str, list[float]]]) -> None:
-        for budget, (points, resets_at) in (state or {}).items():
-            self.known.setdefault(budget, Remaining(int(points), resets_at))
-
 
 @lru_cache(maxsize=256)
 def graphql_cost(query: str) -> int:

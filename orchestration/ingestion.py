@@ -16,6 +16,7 @@ from dlt_sources.gitlab import gitlab
 from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
+from dlt_sources.progress import load_until_done
 from dora.core.home import Home
 from dora.core.warehouse_lock import warehouse_lock
 
@@ -79,14 +80,26 @@ def build_ingestion_assets(home: Home) -> dict[str, AssetsDefinition]:
 
 
 def _source_assets(home: Home, name: str, graph_source: DltSource, configured_source: Callable[[], DltSource]):
+    pipeline = make_pipeline(name, home)
+
     @dlt_assets(
         dlt_source=graph_source,
-        dlt_pipeline=make_pipeline(name, home),
+        dlt_pipeline=pipeline,
         name=f"extract_{name}",
         dagster_dlt_translator=RawTableTranslator(),
     )
     def extract(context: AssetExecutionContext, dlt: DltResource):
+        """One load, or several for a source that reads in passes (a backfill): each commits its
+        rows and cursors, the asset reports the last (dlt_sources.progress.load_until_done). The
+        source is cut to the selected raw tables first, so only their passes are waited for."""
+        tables = {key.path[-1] for key in context.selected_asset_keys}
+
+        def selected_source() -> DltSource:
+            source = configured_source()
+            return source.with_resources(*[r.name for r in source.selected_resources.values() if r.table_name in tables])
+
         with warehouse_lock(home):
-            yield from dlt.run(context=context, dlt_source=configured_source())
+            yield from load_until_done(selected_source, lambda source: list(dlt.run(context=context, dlt_source=source)),
+                                       pipeline)
 
     return extract
