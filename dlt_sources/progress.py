@@ -9,8 +9,9 @@ the source may wait. dlt commits the rows and the state of a load together (reso
 of the load package), so the next load, or the next run, continues the pass where the last
 committed load stopped: a killed run loses at most the load in flight, a rate limit nothing.
 
-`load_until_done` runs loads until every selected resource has finished its pass, and raises a
-SourceError saying how far each got and when to resume if a rate limit stopped them.
+`load_until_done` runs loads until every selected resource has finished its pass (a resource
+that has finished sits out the later loads of the run), and raises a SourceError saying how far
+each got and when to resume if a rate limit stopped them.
 
 dlt's own incremental keeps one cursor per resource; a repository added later needs its own, so
 the cursors live in resource state (dlt's mechanism for custom incremental state).
@@ -57,7 +58,7 @@ class Pass:
         return self.unit_states.setdefault(name, {})
 
     def checkpoint(self) -> None:
-        """Called between pages: end the load here once it has sent its share of requests."""
+        """Called between pages and units: end the load here once it has sent its share of requests."""
         if self.client.requests_sent >= self.requests_per_load:
             raise LoadFull()
 
@@ -73,6 +74,7 @@ class Pass:
                 self.state["done"] += list(unchanged(self.pending()))
                 self.checkpoint()
             for unit in self.pending():
+                self.checkpoint()
                 yield from read_unit(unit, self.unit(unit))
                 self.state["done"].append(unit)
         except StopLoad as stop:
@@ -119,19 +121,24 @@ def read_newest_first(
     del unit["read"]
 
 
-def load_until_done(make_source: Callable[[], DltSource], load: Callable[[DltSource], T], pipeline: dlt.Pipeline) -> T:
-    """`load(make_source())` until every selected resource that reads in passes has finished its
-    pass; the result of the last load. Raises SourceError when rate limits stop every unfinished
-    pass, saying how far each got and when the limit resets (the next run resumes there)."""
+def load_until_done(make_source: Callable[[], DltSource], load: Callable[[DltSource], T], pipeline: dlt.Pipeline) -> list[T]:
+    """`load(make_source())`, then loads of only the resources whose pass is unfinished, until
+    every selected resource that reads in passes has finished; the results of every load. Raises
+    SourceError when rate limits stop every unfinished pass, saying how far each got and when
+    the limit resets (the next run resumes there)."""
+    results: list[T] = []
+    source = make_source()
     while True:
-        source = make_source()
-        result = load(source)
+        results.append(load(source))
         passes = resource_passes(pipeline, source)
-        unfinished = {name: state for name, state in passes.items() if state["left"]}
+        unfinished = [name for name, state in passes.items() if state["left"]]
         if not unfinished:
-            return result
-        if not any((state["stopped"] or {}).get("reason") == LoadFull.reason for state in unfinished.values()):
+            return results
+        if not any((passes[name]["stopped"] or {}).get("reason") == LoadFull.reason for name in unfinished):
             raise SourceError(progress_report(source.name, passes))
+        # the unfinished, and what keeps no pass (a transformer fed by one of them)
+        source = make_source().with_resources(*[name for name in source.selected_resources
+                                                if name in unfinished or name not in passes])
 
 
 def resource_passes(pipeline: dlt.Pipeline, source: DltSource) -> dict[str, dict[str, Any]]:

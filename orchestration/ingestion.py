@@ -90,8 +90,8 @@ def _source_assets(home: Home, name: str, graph_source: DltSource, configured_so
     )
     def extract(context: AssetExecutionContext, dlt: DltResource):
         """One load, or several for a source that reads in passes (a backfill): each commits its
-        rows and cursors, the asset reports the last (dlt_sources.progress.load_until_done). The
-        source is cut to the selected raw tables first, so only their passes are waited for."""
+        rows and cursors (dlt_sources.progress.load_until_done); each raw table reports its last
+        load. The source is cut to the selected raw tables first, so only their passes count."""
         tables = {key.path[-1] for key in context.selected_asset_keys}
 
         def selected_source() -> DltSource:
@@ -99,7 +99,8 @@ def _source_assets(home: Home, name: str, graph_source: DltSource, configured_so
             return source.with_resources(*[r.name for r in source.selected_resources.values() if r.table_name in tables])
 
         with warehouse_lock(home):
-            yield from load_until_done(selected_source, lambda source: list(dlt.run(context=context, dlt_source=source)),
-                                       pipeline)
+            loads = load_until_done(selected_source, lambda source: list(dlt.run(context=context, dlt_source=source)),
+                                    pipeline)
+        yield from {result.asset_key: result for results in loads for result in results}.values()
 
     return extract
