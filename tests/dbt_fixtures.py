@@ -42,7 +42,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
     "raw_github.deployments": {
         "id": "bigint", "repository_id": "bigint", "repository": "varchar", "sha": "varchar", "ref": "varchar",
         "task": "varchar", "environment": "varchar", "created_at": TZ, "updated_at": TZ, "creator": "varchar",
-        "latest_status_state": "varchar", "latest_status_at": TZ, "latest_status_log_url": "varchar",
+        "latest_status_state": "varchar", "latest_status_at": TZ, "latest_status_log_url": "varchar", "statuses": "json",
     },
     "raw_pagerduty.incidents": {
         "id": "varchar", "incident_number": "bigint", "title": "varchar", "status": "varchar", "urgency": "varchar",

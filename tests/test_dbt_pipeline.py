@@ -318,7 +318,7 @@ def test_dora_summary_levels_for_a_fixed_window_end(scenario):
 def test_dbt_unit_tests_pass(scenario):
     result = scenario.dbt("test", "--select", "test_type:unit", *BUILD[-2:])
     assert result.success, result.text
-    assert "PASS=3" in result.text  # the on-run-start check and the two unit tests
+    assert "PASS=4" in result.text  # the on-run-start check and the three unit tests
 
 
 def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_path):

@@ -16,6 +16,7 @@
             ('issue_type', 'varchar'), ('status', 'varchar'), ('components', 'varchar[]'),
             ('commit_sha', 'varchar'), ('deployed_at', 'timestamp'), ('url', 'varchar'),
             ('loaded_at', 'decimal(18, 6)'),
+            ('state_events', 'struct(occurred_at timestamp, value varchar, url varchar)[]'),
         ],
         'incident': [
             ('method', 'varchar'), ('source_id', 'varchar'), ('service', 'varchar'),

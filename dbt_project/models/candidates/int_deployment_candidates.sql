@@ -54,7 +54,8 @@ final as (
         unioned.commit_sha,
         unioned.deployed_at,
         unioned.url,
-        unioned.loaded_at
+        unioned.loaded_at,
+        unioned.state_events
     from unioned
     left join repository_names on unioned.repository_id = repository_names.repository_id
 )

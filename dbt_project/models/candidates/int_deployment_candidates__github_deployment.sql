@@ -1,5 +1,8 @@
-{#- github_deployment: a GitHub deployment with a status, deployed at the time of its latest
-    status; `ref` is a branch, a tag or a sha. -#}
+{#- github_deployment: a GitHub deployment with a status; `ref` is a branch, a tag or a sha.
+    It is deployed at its first status in the definition's `state` (history matches each status
+    of `state_events`: macros/durable_history.sql), so the `inactive` GitHub adds when a newer
+    deployment succeeds changes nothing. `state`, `deployed_at` and `url` are the latest status's,
+    used as they are only for a row loaded before the status history was extracted. -#}
 with
 
 github_deployments as (
@@ -21,6 +24,8 @@ final as (
             'deployed_at': 'latest_status_at',
             'url': 'latest_status_log_url',
             'loaded_at': 'loaded_at',
+            'state_events': "list_transform(status_history, lambda status: struct_pack(occurred_at := status.created_at,"
+                            " value := status.state, url := status.log_url))",
         }) }}
     from github_deployments
     where latest_status_at is not null
