@@ -121,6 +121,36 @@ def read_newest_first(
     del unit["read"]
 
 
+def read_oldest_first(
+    unit: dict[str, Any],
+    pages: Callable[[datetime], Iterator[tuple[list[dict[str, Any]], bool]]],
+    field: str,
+    start: datetime,
+    lag: timedelta,
+    checkpoint: Callable[[], None],
+) -> Iterator[list[dict[str, Any]]]:
+    """The rows of one unit's list that its API sorts oldest first on `field` and filters to
+    changes at or after a time: `pages(since)` yields (rows, whether more pages follow) from the
+    floor (the unit's cursor minus `lag`, not before `start`; its first read: `start`). Each page
+    moves the read's position to its newest row, so an interrupted read resumes there (re-reading
+    at most that row); once complete the unit's cursor is the newest value read."""
+    if "read" not in unit:
+        cursor = parse_time(unit.get("cursor"))
+        unit["read"] = {"from": format_time(max(cursor - lag, start) if cursor else start)}
+    read = unit["read"]
+    for rows, more in pages(parse_time(read["from"])):
+        if rows:
+            read["from"] = format_time(max(parse_time(read["from"]), *(row[field] for row in rows)))
+            read["newest"] = read["from"]
+            yield rows
+        if more:
+            checkpoint()
+    newest = [value for value in (unit.get("cursor"), read.get("newest")) if value]
+    if newest:
+        unit["cursor"] = format_time(max(parse_time(value) for value in newest))
+    del unit["read"]
+
+
 def load_until_done(make_source: Callable[[], DltSource], load: Callable[[DltSource], T], pipeline: dlt.Pipeline) -> list[T]:
     """`load(make_source())`, then loads of only the resources whose pass is unfinished, until
     every selected resource that reads in passes has finished; the results of every load. Raises
