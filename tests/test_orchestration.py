@@ -12,7 +12,18 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 from click.testing import CliRunner
-from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, SkipReason, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
 
 from dora.cli import main
 from dora.demo import demo_environment
@@ -85,6 +96,26 @@ def test_schedule_and_sensor_run_by_default(loaded_definitions):
     assert schedule.cron_schedule == "0 * * * *"
     assert schedule.default_status == DefaultScheduleStatus.RUNNING
     assert loaded_definitions.resolve_sensor_def("definitions_changed").default_status == DefaultSensorStatus.RUNNING
+
+
+def test_the_schedule_skips_its_tick_while_a_refresh_is_queued_or_running(loaded_definitions):
+    # A refresh waiting for a rate limit must not have the next hourly ticks queue up behind it.
+    schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
+    repository = loaded_definitions.get_repository_def()
+    with instance_for_test() as instance:  # persistent: a schedule context needs an instance ref
+
+        def tick():
+            return schedule.evaluate_tick(build_schedule_context(instance=instance, repository_def=repository))
+
+        assert len(tick().run_requests) == 1
+        for status in (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTED):
+            instance.add_run(DagsterRun(job_name="refresh", run_id=f"run-{status.value}", status=status))
+            skipped = tick()
+            assert (skipped.run_requests, skipped.skip_message) == (
+                [], "A refresh is still queued or running: this tick is skipped.")
+            instance.delete_run(f"run-{status.value}")
+        instance.add_run(DagsterRun(job_name="refresh", run_id="done", status=DagsterRunStatus.FAILURE))
+        assert len(tick().run_requests) == 1  # a finished run (even a failed one) holds nothing up
 
 
 def test_rebuild_after_a_seed_edit_selects_no_extraction(loaded_definitions):
