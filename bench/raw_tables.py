@@ -107,7 +107,7 @@ COLUMNS = {
     "actor varchar, html_url varchar",
     "raw_github.deployments": "id bigint, repository_id bigint, repository varchar, sha varchar, ref varchar, "
     f"task varchar, environment varchar, created_at {TZ}, updated_at {TZ}, creator varchar, "
-    f"latest_status_state varchar, latest_status_at {TZ}, latest_status_log_url varchar",
+    f"latest_status_state varchar, latest_status_at {TZ}, latest_status_log_url varchar, statuses json",
     "raw_pagerduty.incidents": "id varchar, incident_number bigint, title varchar, status varchar, "
     "urgency varchar, priority varchar, service_id varchar, service_name varchar, teams json, "
     f"created_at {TZ}, resolved_at {TZ}, updated_at {TZ}, last_status_change_at {TZ}, html_url varchar",
@@ -189,21 +189,35 @@ from runs
 
 
 def _deployments(first: int, n: int, span: int) -> str:
-    """A production GitHub deployment of every 10th PR's merge commit, 15-45 minutes after the merge."""
+    """A production GitHub deployment of every 10th PR's merge commit, 15-45 minutes after the merge:
+    queued, in_progress, then success (95%) or failure after 5 minutes; like GitHub, every success
+    is marked inactive a day later (a newer deployment succeeded), so its latest status is
+    `inactive` and it counts at its `success`."""
     return f"""
 insert into raw_github.deployments
 with deployed as (
-    select i, bench_repos.*, {_pr_merged('i', span)} + to_seconds(900 + i % 1800) as deployed_at
+    select i, bench_repos.*, {_pr_merged('i', span)} + to_seconds(900 + i % 1800) as deployed_at,
+           case when {_u('i', 'state')} < 0.95 then 'success' else 'failure' end as outcome
     from range({first}, {first + 10 * n}, 10) as t(i)
     join bench_repos on bench_repos.repo_index = i % 100
+),
+statused as (
+    select deployed.*,
+           [{{'state': 'queued', 'created_at': deployed_at, 'log_url': null::varchar}},
+            {{'state': 'in_progress', 'created_at': deployed_at + interval 1 minute, 'log_url': null}},
+            {{'state': outcome, 'created_at': deployed_at + interval 5 minute,
+              'log_url': 'https://ci.example/deployments/' || i}}]
+           || case when outcome = 'success'
+                   then [{{'state': 'inactive', 'created_at': deployed_at + interval 1 day, 'log_url': null}}]
+                   else [] end as statuses
+    from deployed
 )
 select
     300000000 + i, repository_id, repository, {_sha('i')}, 'main', 'deploy', 'production', deployed_at,
-    deployed_at + interval 5 minute, {PEOPLE}[i % 5 + 1],
-    case when {_u('i', 'state')} < 0.95 then 'success' else 'failure' end,
-    deployed_at + interval 5 minute, 'https://ci.example/deployments/' || i,
+    statuses[-1].created_at, {PEOPLE}[i % 5 + 1],
+    statuses[-1].state, statuses[-1].created_at, statuses[-1].log_url, to_json(statuses),
     $load_id, 'dep' || i
-from deployed
+from statused
 """
 
 
