@@ -78,6 +78,11 @@ class RateBudget:
             window.used += points
             return window
 
+    def refill(self) -> None:
+        """Start a new window now for every token and resource ("the hour is over", on demand)."""
+        with self._lock:
+            self._windows.clear()
+
     def exhaust(self, token: str, resource: str, seconds: float, status: int) -> None:
         """Spend the whole budget until now + seconds (a primary-limit fault)."""
         with self._lock:
