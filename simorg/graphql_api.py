@@ -4,7 +4,7 @@ Every type, field, argument and enum below exists with the same name and type in
 public schema (tests/data/github-schema.graphql; tests/test_simorg.py checks it); fields the
 extractor does not need are left out, so a query valid here is valid against GitHub. Objects are
 plain dicts; a field with arguments is a callable in the dict (graphql-core's default resolver
-calls it). What a query costs is `query_cost`, GitHub's published formula.
+calls it). What a query costs is simorg.ratelimit.query_cost, GitHub's published formula.
 """
 
 from __future__ import annotations
@@ -17,12 +17,7 @@ from functools import lru_cache
 
 from graphql import (
     DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    IntValueNode,
-    VariableNode,
     build_schema,
     execute,
     parse,
@@ -194,57 +189,6 @@ def _parsed(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
     except GraphQLError as error:
         return None, (error,)
     return document, tuple(validate(SCHEMA, document))
-
-
-def query_cost(body: dict) -> tuple[int, int]:
-    """(points, nodes) of a query under GitHub's published formula ("Calculating a rate limit
-    score"): every connection (a field with `first` or `last`) needs one request per node its
-    enclosing connections can return; points = the sum of requests / 100, rounded, at least 1.
-    nodes = the nodes all connections can return (GitHub refuses more than 500,000). A query that
-    does not parse costs 1."""
-    query = body.get("query")
-    document, errors = _parsed(query) if isinstance(query, str) else (None, ())
-    if document is None or errors:
-        return 1, 0
-    variables = body.get("variables") or {}
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-
-    def size(field: FieldNode) -> int | None:
-        for argument in field.arguments:
-            if argument.name.value in ("first", "last"):
-                value = argument.value
-                if isinstance(value, IntValueNode):
-                    return int(value.value)
-                if isinstance(value, VariableNode):
-                    return variables.get(value.name.value)
-        return None
-
-    def walk(selection_set, parents: int) -> tuple[int, int]:
-        requests = nodes = 0
-        for selection in selection_set.selections if selection_set else ():
-            inner = parents
-            if isinstance(selection, FragmentSpreadNode):
-                selection = fragments[selection.name.value]
-            elif isinstance(selection, FieldNode) and size(selection) is not None:
-                requests += parents
-                inner = parents * size(selection)
-                nodes += inner
-            more_requests, more_nodes = walk(selection.selection_set, inner)
-            requests, nodes = requests + more_requests, nodes + more_nodes
-        return requests, nodes
-
-    requests = nodes = 0
-    for definition in document.definitions:
-        if not isinstance(definition, FragmentDefinitionNode):
-            more_requests, more_nodes = walk(definition.selection_set, 1)
-            requests, nodes = requests + more_requests, nodes + more_nodes
-    return max(1, int(requests / 100 + 0.5)), nodes
-
-
-def rate_limited() -> dict:
-    """GitHub's answer (with HTTP 200) to a query that costs more than the window has left."""
-    return {"errors": [{"type": "RATE_LIMITED", "code": "graphql_rate_limit",
-                        "message": "API rate limit exceeded for user ID 1."}]}
 
 
 def run_query(body: dict, context: GraphQLContext) -> dict:

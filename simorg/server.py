@@ -32,10 +32,9 @@ from urllib.parse import parse_qsl, urlsplit
 from simorg import gitlab_api, jira_api
 from simorg.faults import Fault, FaultQueue
 from simorg.gitlab_jira import serve
-from simorg.graphql_api import query_cost, rate_limited
 from simorg.index import ScenarioIndex
 from simorg.payloads import Urls
-from simorg.ratelimit import WINDOW_SECONDS, RateBudget
+from simorg.ratelimit import WINDOW_SECONDS, RateBudget, query_cost, rate_limited
 from simorg.routes import GITHUB_DOCS, Context, HttpError, Request, Response, find_route, service_of
 from simorg.scenario import Scenario
 

@@ -11,12 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 from graphql import parse, validate
-from requests import Response
 
 from dlt_sources import github as github_module
 from dlt_sources.budget import graphql_cost
 from dlt_sources.errors import SourceError
-from dlt_sources.http import github_reset_delay
 from simorg.faults import Fault
 from simorg.scenario import (
     Deployment,
@@ -27,7 +25,7 @@ from simorg.scenario import (
     Scenario,
     WorkflowRun,
 )
-from simorg.graphql_api import query_cost
+from simorg.ratelimit import query_cost
 from simorg.server import SimulatedOrg
 from sources_fixtures import ago, cursor, fast_retries, github_source, rows, run, run_until_done  # noqa: F401
 
@@ -406,30 +404,6 @@ def test_requests_per_1000_pull_requests(home):
     assert rows(home, "raw_github", "select count(*), count(first_commit_at) from {t}.pull_requests") == [(1000, 1000)]
     print(f"pull requests: {requests} requests per 1,000 PRs")
     assert requests == 10  # 100 per page, commits inside the page
-
-
-def github_answer(status: int, headers: dict[str, str], body: str) -> Response:
-    response = Response()
-    response.status_code, response._content = status, body.encode()
-    response.headers.update(headers)
-    return response
-
-
-def test_rate_limit_answers_tell_how_long_to_wait():
-    reset_in_90_s = str(int(time.time()) + 90)
-    spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset_in_90_s}
-    assert 88 <= github_reset_delay(github_answer(403, spent, "{}")) <= 90
-    assert 88 <= github_reset_delay(github_answer(429, spent, "{}")) <= 90
-    assert github_reset_delay(github_answer(200, spent, '{"data": {}}')) is None  # the last allowed request
-    assert 88 <= github_reset_delay(github_answer(200, spent, '{"errors": [{"type": "RATE_LIMITED"}]}')) <= 90
-    # a query costing more than is left is refused although some points remain
-    some_left = {**spent, "x-ratelimit-remaining": "3"}
-    assert 88 <= github_reset_delay(github_answer(200, some_left, '{"errors": [{"type": "RATE_LIMIT"}]}')) <= 90
-    assert github_reset_delay(github_answer(200, some_left, '{"data": {"title": "RATE_LIMITED"}}')) is None
-    secondary = '{"message": "You have exceeded a secondary rate limit."}'
-    assert github_reset_delay(github_answer(403, {}, secondary)) == 60  # no retry-after: wait a minute
-    assert github_reset_delay(github_answer(403, {"retry-after": "5"}, secondary)) is None  # dlt reads retry-after
-    assert github_reset_delay(github_answer(403, {}, '{"message": "Resource not accessible"}')) is None
 
 
 def test_every_query_the_source_sends_is_valid_against_githubs_schema_and_priced_like_github(home, github_schema):

@@ -1,5 +1,6 @@
-"""What a request costs under GitHub's published formula, and what the client does with what the
-answers say is left: send, wait for a near reset, or stop before a request it cannot afford."""
+"""What a request costs under GitHub's published formula, what the client does with what the
+answers say is left (send, wait for a near reset, or stop before a request it cannot afford), and
+how long a refused answer says to wait."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import time
 
 import pytest
 
+from requests import Response
+
 from dlt_sources.budget import RateLimits, graphql_cost
 from dlt_sources.errors import RateLimitReached
+from dlt_sources.http import github_reset_delay
 
 # GitHub's own examples ("Rate limits and node limits for the GraphQL API").
 DOCS_VIEWER_QUERY = """
@@ -83,3 +87,27 @@ def test_a_spent_budget_is_waited_for_when_the_reset_is_near_and_refused_when_it
     assert abs(stop.value.resets_at - far) < 1
     assert "GitHub rate limit exhausted (graphql); it resets at" in str(stop.value)
     assert "more than the configured max_rate_limit_wait of 2 s" in str(stop.value)
+
+
+def github_answer(status: int, headers: dict[str, str], body: str) -> Response:
+    response = Response()
+    response.status_code, response._content = status, body.encode()
+    response.headers.update(headers)
+    return response
+
+
+def test_rate_limit_answers_tell_how_long_to_wait():
+    reset_in_90_s = str(int(time.time()) + 90)
+    spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset_in_90_s}
+    assert 88 <= github_reset_delay(github_answer(403, spent, "{}")) <= 90
+    assert 88 <= github_reset_delay(github_answer(429, spent, "{}")) <= 90
+    assert github_reset_delay(github_answer(200, spent, '{"data": {}}')) is None  # the last allowed request
+    assert 88 <= github_reset_delay(github_answer(200, spent, '{"errors": [{"type": "RATE_LIMITED"}]}')) <= 90
+    # a query costing more than is left is refused although some points remain
+    some_left = {**spent, "x-ratelimit-remaining": "3"}
+    assert 88 <= github_reset_delay(github_answer(200, some_left, '{"errors": [{"type": "RATE_LIMIT"}]}')) <= 90
+    assert github_reset_delay(github_answer(200, some_left, '{"data": {"title": "RATE_LIMITED"}}')) is None
+    secondary = '{"message": "You have exceeded a secondary rate limit."}'
+    assert github_reset_delay(github_answer(403, {}, secondary)) == 60  # no retry-after: wait a minute
+    assert github_reset_delay(github_answer(403, {"retry-after": "5"}, secondary)) is None  # dlt reads retry-after
+    assert github_reset_delay(github_answer(403, {}, '{"message": "Resource not accessible"}')) is None
