@@ -12,7 +12,16 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 from click.testing import CliRunner
-from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, build_schedule_context, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
 
 from dora.cli import main
 from dora.demo import demo_environment
@@ -109,6 +118,26 @@ def test_schedule_and_sensor_run_by_default_and_the_schedule_follows_dora_schedu
     assert loaded_definitions.resolve_sensor_def("definitions_changed").default_status == DefaultSensorStatus.RUNNING
     monkeypatch.delenv("DORA_SCHEDULE", raising=False)
     assert build_refresh_schedule().cron_schedule == "0 * * * *"  # hourly by default
+
+
+def test_the_schedule_skips_its_tick_while_a_refresh_is_queued_or_running(loaded_definitions):
+    # A refresh waiting for a rate limit must not have the next hourly ticks queue up behind it.
+    schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
+    repository = loaded_definitions.get_repository_def()
+    with instance_for_test() as instance:  # persistent: a schedule context needs an instance ref
+
+        def tick():
+            return schedule.evaluate_tick(build_schedule_context(instance=instance, repository_def=repository))
+
+        assert len(tick().run_requests) == 1
+        for status in (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTED):
+            instance.add_run(DagsterRun(job_name="refresh", run_id=f"run-{status.value}", status=status))
+            skipped = tick()
+            assert (skipped.run_requests, skipped.skip_message) == (
+                [], "A refresh is still queued or running: this tick is skipped.")
+            instance.delete_run(f"run-{status.value}")
+        instance.add_run(DagsterRun(job_name="refresh", run_id="done", status=DagsterRunStatus.FAILURE))
+        assert len(tick().run_requests) == 1  # a finished run (even a failed one) holds nothing up
 
 
 def test_raw_tables_are_stale_after_dora_freshness_hours(loaded_definitions, home, monkeypatch):
