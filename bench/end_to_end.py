@@ -9,7 +9,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.extraction import _settings, scenario_at
+from bench.extraction import scenario_at, settings
 from bench.measure import BIN, median, run_child
 from bench.report import Figure
 from simorg.server import SimulatedOrg
@@ -50,7 +50,7 @@ def dora_run(work: Path, scale: float, log) -> list[Figure]:
     home = work / f"run-{scale:g}"
     shutil.rmtree(home, ignore_errors=True)
     with SimulatedOrg(scenario, frozen=True, rate_limit=10**9) as org:
-        child = run_child([str(BIN / "dora"), "run"], env={"DORA_HOME": str(home), **_settings(org)}, check=False)
+        child = run_child([str(BIN / "dora"), "run"], env={"DORA_HOME": str(home), **settings(org)}, check=False)
     if child.failure():
         log(f"dora run at scale {scale} {child.failure()}")
         return [Figure("end to end", f"`dora run`, scale {scale:g}", child.failure())]

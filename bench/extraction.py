@@ -40,7 +40,8 @@ class ResourceRun:
     peak_rss_mib: float
     requests: int  # every request the simulated org answered
     not_modified: int  # of which 304s (free on GitHub)
-    budget: int  # GitHub rate-limit points spent
+    budget: int  # GitHub rate-limit points spent, REST and GraphQL
+    graphql_points: int  # of which GraphQL points (GitHub's cost formula)
 
     @property
     def per_1000(self) -> float:
@@ -53,18 +54,19 @@ def scenario_at(scale: float, now: datetime):
 
 
 def run_resource(org: SimulatedOrg, home: Path, source: str, resource: str) -> ResourceRun:
-    before, budget_before = Counter(org.requests), org.rate_limit_used
+    before, points_before = Counter(org.requests), Counter(org.points_used)
     child = run_child([sys.executable, "-m", "bench.extract_child", str(home), source, resource],
-                      env=_settings(org), cwd=Path(__file__).parents[1])
-    spent = Counter(org.requests)
+                      env=settings(org), cwd=Path(__file__).parents[1])
+    spent, points = Counter(org.requests), Counter(org.points_used)
     spent.subtract(before)
+    points.subtract(points_before)
     result = json.loads(child.output.strip().splitlines()[-1])
     return ResourceRun(source, resource, result["rows"], result["seconds"], child.peak_rss_mib,
                        sum(spent.values()), sum(n for (_, endpoint), n in spent.items() if endpoint.endswith(":304")),
-                       org.rate_limit_used - budget_before)
+                       sum(points.values()), points["graphql"])
 
 
-def _settings(org: SimulatedOrg) -> dict[str, str]:
+def settings(org: SimulatedOrg) -> dict[str, str]:
     scenario = org.scenario
     return {
         "SOURCES__GITHUB__ACCESS_TOKEN": scenario.github_token,

@@ -20,9 +20,15 @@ with candidates as (
       and conclusion = 'success'
     union all
     select 'github_deployment:' || id, 'github_deployment', repository, ref, environment, sha,
-           cast(timezone('UTC', latest_status_at) as timestamp), latest_status_log_url
-    from raw_github.deployments
-    where latest_status_at is not null and environment = 'production' and latest_status_state = 'success'
+           cast(timezone('UTC', first_success.created_at) as timestamp), first_success.log_url
+    from (
+        -- a deployment counts at its first success, whatever followed (GitHub marks it inactive later)
+        select *, list_min(list_filter(
+                      from_json(statuses, '[{"created_at": "timestamptz", "state": "varchar", "log_url": "varchar"}]'),
+                      lambda s: s.state = 'success')) as first_success
+        from raw_github.deployments
+    )
+    where environment = 'production' and first_success is not null
 )
 select candidates.*, coalesce(services.service, candidates.repository) as service, services.team
 from candidates

@@ -181,22 +181,37 @@ from runs
 
 
 def _deployments(first: int, n: int, span: int) -> str:
-    """A production GitHub deployment of every 10th PR's merge commit, 15-45 minutes after the merge."""
+    """A production GitHub deployment of every 10th PR's merge commit, 15-45 minutes after the merge:
+    queued, in_progress, then success (95%) or failure after 5 minutes; like GitHub, every success
+    is marked inactive a day later (a newer deployment succeeded), so its latest status is
+    `inactive` and it counts at its `success`."""
     return f"""
 insert into raw_github.deployments by name
 with deployed as (
-    select i, bench_repos.*, {_pr_merged('i', span)} + to_seconds(900 + i % 1800) as deployed_at
+    select i, bench_repos.*, {_pr_merged('i', span)} + to_seconds(900 + i % 1800) as deployed_at,
+           case when {_u('i', 'state')} < 0.95 then 'success' else 'failure' end as outcome
     from range({first}, {first + 10 * n}, 10) as t(i)
     join bench_repos on bench_repos.repo_index = i % 100
+),
+statused as (
+    select deployed.*,
+           [{{'state': 'queued', 'created_at': deployed_at, 'log_url': null::varchar}},
+            {{'state': 'in_progress', 'created_at': deployed_at + interval 1 minute, 'log_url': null}},
+            {{'state': outcome, 'created_at': deployed_at + interval 5 minute,
+              'log_url': 'https://ci.example/deployments/' || i}}]
+           || case when outcome = 'success'
+                   then [{{'state': 'inactive', 'created_at': deployed_at + interval 1 day, 'log_url': null}}]
+                   else [] end as statuses
+    from deployed
 )
 select
     300000000 + i as id, repository_id, repository, {_sha('i')} as sha, 'main' as ref, 'deploy' as task,
     'production' as environment, deployed_at as created_at,
-    deployed_at + interval 5 minute as updated_at, {PEOPLE}[i % 5 + 1] as creator,
-    case when {_u('i', 'state')} < 0.95 then 'success' else 'failure' end as latest_status_state,
-    deployed_at + interval 5 minute as latest_status_at, 'https://ci.example/deployments/' || i as latest_status_log_url,
+    statuses[-1].created_at as updated_at, {PEOPLE}[i % 5 + 1] as creator,
+    statuses[-1].state as latest_status_state, statuses[-1].created_at as latest_status_at,
+    statuses[-1].log_url as latest_status_log_url, to_json(statuses) as statuses,
     $load_id as _dlt_load_id, 'dep' || i as _dlt_id
-from deployed
+from statused
 """
 
 

@@ -1,6 +1,6 @@
 """`python -m bench`: run the benchmarks, print the table and write it to docs/benchmarks.md.
 
-    python -m bench                      # the default set, ~15 minutes on 2 cores
+    python -m bench                      # the default set, ~17 minutes on 2 cores
     python -m bench --scale 0.01 --extraction-scales 0.002,0.004 --repeats 1 --no-demo   # a quick look
 
 Every figure comes from this one run on this machine (the header says which); ratios are of
@@ -17,12 +17,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import end_to_end, extraction, transformation
+from bench import end_to_end, extraction, rate_limits, transformation
 from bench.measure import machine
 from bench.report import Figure, table
 
 DOCS = Path(__file__).parents[1] / "docs" / "benchmarks.md"
-PRS_PER_PAGE = 100
+REPOS = 100  # in the benchmark org at every scale
 
 
 def extraction_figures(runs_by_scale: dict[float, dict[str, list[extraction.ResourceRun]]]) -> list[Figure]:
@@ -34,24 +34,22 @@ def extraction_figures(runs_by_scale: dict[float, dict[str, list[extraction.Reso
         name = f"{first.source}.{first.resource}"
         figures.append(Figure(
             section, f"{name}: first run",
-            f"{first.rows:,} rows, {first.requests} requests = {first.per_1000:.1f} per 1,000; "
-            f"{first.rows / first.seconds:,.0f} rows/s; {first.peak_rss_mib:.0f} MiB peak"))
-        repos = 100 if first.source == "github" else 1
+            f"{first.rows:,} rows, {first.requests} requests = {first.per_1000:.1f} per 1,000, "
+            f"{first.graphql_points} GraphQL points; {first.rows / first.seconds:,.0f} rows/s; "
+            f"{first.peak_rss_mib:.0f} MiB peak"))
         figures.append(Figure(
             section, f"{name}: second run, nothing changed",
-            f"{second.requests} requests ({second.not_modified} answered 304), {second.budget} rate-limit points",
-            "<= 1 per repository, 304 where possible" if first.source == "github" else "",
-            second.requests <= repos + 1 if first.source == "github" else None))
-    prs = next(r for r in largest["first"] if r.resource == "pull_requests")
-    # Each repository's last page is partly empty and the repository list costs one request:
-    # at full scale (10,000 PRs per repository) that overhead is 1%.
-    full_prs, repos = 1_000_000, 100
-    estimate = 1000 * (full_prs / PRS_PER_PAGE + repos + 1) / full_prs
+            f"{second.requests} requests ({second.not_modified} answered 304), {second.budget} rate-limit points"))
+    github_second = [run for run in largest["second"] if run.source == "github"]
+    points = sum(run.graphql_points for run in github_second)
     figures.append(Figure(
-        "extraction", "GitHub requests per 1,000 PRs incl. first-commit times",
-        f"{prs.per_1000:.1f} measured at {prs.rows:,} PRs ({prs.rows / repos:.0f} per repository); "
-        f"{estimate:.1f} at full scale (100 PRs per request + 1 partial page per repository + 1 listing)",
-        "<= 12", estimate <= 12))
+        "extraction", f"an unchanged hourly GitHub run, {REPOS} repositories (every resource)",
+        f"{points} GraphQL points = {points / REPOS:.2f} per repository (one check query of the 100 "
+        f"repositories per GraphQL resource); {sum(run.requests for run in github_second)} requests, "
+        f"{sum(run.not_modified for run in github_second)} of them free 304s",
+        "<= 0.2 points per repository", points / REPOS <= 0.2))
+    first = {run.resource: run for run in largest["first"] if run.source == "github"}
+    figures += rate_limits.full_scale(first, REPOS)
     peaks = {scale: max(r.peak_rss_mib for which in runs.values() for r in which) for scale, runs in runs_by_scale.items()}
     rows = {scale: sum(r.rows for r in runs["first"]) for scale, runs in runs_by_scale.items()}
     flat = peaks[scales[-1]] <= peaks[scales[0]] * 1.25
@@ -67,12 +65,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="transformation scale (1.0 = 1 M PRs)")
     parser.add_argument("--extraction-scales", default="0.005,0.01",
                         help="comma-separated extraction scales (two, to show peak RSS is flat)")
+    parser.add_argument("--rate-limit-scale", type=float, default=0.01,
+                        help="scale of the windowed, uninterrupted and killed GitHub backfills (budget scaled alike)")
     parser.add_argument("--run-scales", default="0.1", help="comma-separated scales for `dora run` ('' for none)")
     parser.add_argument("--check-scale", type=float, default=0.01,
                         help="scale at which mart contents are compared row for row (lower bound, incremental vs full)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per timed figure (the median is reported)")
     parser.add_argument("--no-demo", action="store_true", help="skip `dora demo`")
-    parser.add_argument("--sections", default="extraction,transformation,end-to-end")
+    parser.add_argument("--sections", default="extraction,rate-limits,transformation,end-to-end")
     parser.add_argument("--output", type=Path, default=DOCS, help="the Markdown file to write ('-' for none)")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
         if "extraction" in sections:
             runs = {float(s): extraction.run_scale(work, float(s), log) for s in args.extraction_scales.split(",")}
             figures += extraction_figures(runs)
+        if "rate-limits" in sections:
+            figures += rate_limits.run(work / "rate-limits", args.rate_limit_scale, log)
         if "transformation" in sections:
             figures += transformation.check_contents(work / "contents", args.check_scale, log)
             figures += transformation.run(work / "transformation", args.scale, args.repeats, log)

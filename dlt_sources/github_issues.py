@@ -5,28 +5,28 @@ backfill costs about 10 more requests per 1,000 pull requests; without the setti
 (and its table) stays empty and sends nothing.
 
 GitHub's issues list returns pull requests too (an item with a `pull_request` key): they are left
-out of the table, as pull requests come from their own resource. The list is asked for with
-`since` (items updated at or after it, closed ones included), newest updated first: the cursor
-minus lookback, or, later when the repository's list showed a newer item (a pull request moves
-the list, not the cursor, which sees only issues), that item's update minus lookback. Without
-that, a repository with few issues and many pull requests would list every pull request since
-its last issue on every run. `since` is rounded down to the start of its UTC day, so it changes
+out of the table, as pull requests come from their own resource, but they move the repository's
+cursor (the newest item listed): without that, a repository with few issues and many pull requests
+would list every pull request since its last issue on every run. The list is asked for with
+`since` (items updated at or after it, closed ones included), newest updated first, from the
+repository's cursor minus lookback (dlt_sources.progress.read_newest_first, resumable to the page
+like the other lists). `since` is rounded down to the start of its UTC day, so it changes at most
 once a day however busy the org is, and while it stays the same the first page is asked for with
-the ETag of the last run: a 304 is free and proves that nothing of the repository changed, as a
-changed item would lead that page.
+the ETag of the last complete read: a 304 is free and proves that nothing of the repository
+changed, as a changed item would lead that page.
 """
 
-# No `from __future__ import annotations`: dlt finds a resource's incremental argument by its
-# evaluated type hint, and string annotations make it silently skip the cursor.
+from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
-import dlt
-from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
-
+from dlt_sources.github_graphql import repository_id
+from dlt_sources.github_rest import PER_PAGE, conditional_pages
 from dlt_sources.http import CheckedRESTClient
-from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, login, parse_time, table_columns
+from dlt_sources.progress import read_newest_first
+from dlt_sources.rows import format_time, login, parse_time, table_columns
 
 ISSUE_COLUMNS = table_columns(
     id="bigint", repository_id="bigint", repository="text", number="bigint", title="text", author="text",
@@ -35,62 +35,44 @@ ISSUE_COLUMNS = table_columns(
 )  # fmt: skip
 
 
-@dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=ISSUE_COLUMNS)
-def issues(
-    client: CheckedRESTClient,
-    repos: Callable[[], list[str]],
-    repository_id: Callable[[str], int],
-    updated_at: dlt.sources.incremental[datetime],
-    enabled: bool,
-) -> Iterator[list[dict[str, Any]]]:
-    """Issues updated since the cursor (minus lookback), of every repository; nothing unless
-    `enabled`. The REST payload does not carry the repository's id: `repository_id` looks it up,
-    once per repository with issues. Resource state remembers per repository the ids, the newest
-    item listed and the first page's ETag."""
-    if not enabled:
-        return
-    state = dlt.current.resource_state()
-    first_pages = state.setdefault("first_pages", {})
-    repository_ids = state.setdefault("repository_ids", {})
-    newest_listed = state.setdefault("newest_listed", {})
-    for repo in repos():
-        since = _since(updated_at, newest_listed.get(repo))
-        known = first_pages.get(repo)
-        pages = client.paginate(
-            f"repos/{repo}/issues",
-            params={"state": "all", "since": since, "sort": "updated", "direction": "desc", "per_page": 100},
-            headers={"If-None-Match": known["etag"]} if known and known["since"] == since else None,
-            paginator=HeaderLinkPaginator(),
-            data_selector="$",
-        )
-        for number, page in enumerate(pages):
-            page.request.headers.pop("If-None-Match", None)  # the paginator reuses the request for the next page
-            if number == 0:
+def read_issues(client: CheckedRESTClient, graphql_url: str, repo: str, unit: dict[str, Any], start: datetime,
+                lag: timedelta, checkpoint: Callable[[], None]) -> Iterator[list[dict[str, Any]]]:
+    """The repository's issues updated from its floor on. The REST payload does not carry the
+    repository's id: it is looked up once (GraphQL), when the repository first lists an issue, and kept."""
+    path = f"repos/{repo}/issues"
+
+    def pages(read: dict[str, Any]) -> Iterator[tuple[list[dict[str, Any]], Any]]:
+        if read["resume"] is not None:
+            paged = conditional_pages(client, read["resume"], "$", None, params=None)  # a next link
+        else:
+            since = _by_day(parse_time(read["floor"]))
+            known = unit.get("first_page")
+            etag = known["etag"] if known and known["since"] == since else None
+            params = {"state": "all", "since": since, "sort": "updated", "direction": "desc", **PER_PAGE}
+            paged = conditional_pages(client, path, "$", etag, params)
+        for page in paged:
+            if "commit" not in read:  # the list's first page
                 etag = page.response.headers.get("ETag")
-                if etag:
-                    first_pages[repo] = {"etag": etag, "since": since}
-                else:
-                    first_pages.pop(repo, None)
-                if page:
-                    newest_listed[repo] = page[0]["updated_at"]  # newest updated first
-            found = [item for item in page if "pull_request" not in item]
-            if found and repo not in repository_ids:
-                repository_ids[repo] = repository_id(repo)
-            yield [_issue_row(item, repo, repository_ids[repo]) for item in found]
+                read["commit"] = {"first_page": {"etag": etag, "since": since} if etag else None}
+            listed = [{"updated_at": parse_time(item["updated_at"]), "item": item} for item in page]
+            yield listed, page.request.url if page.paginator.has_next_page else None
+
+    for listed in read_newest_first(unit, pages, "updated_at", start, lag, checkpoint):
+        found = [row["item"] for row in listed if "pull_request" not in row["item"]]
+        if found and "repository_id" not in unit:
+            unit["repository_id"] = repository_id(client, graphql_url, repo)
+        if found:
+            yield [_issue_row(item, repo, unit["repository_id"]) for item in found]
 
 
-def _since(updated_at: dlt.sources.incremental[datetime], newest_listed: Optional[str]) -> str:
-    """The cursor minus lookback, or the newest item listed minus lookback when later; by UTC day."""
-    start = updated_at.start_value
-    if newest_listed is not None:
-        start = max(start, parse_time(newest_listed) - timedelta(seconds=updated_at.lag or 0))
-    return format_time(start.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0))
+def _by_day(time: datetime) -> str:
+    return format_time(time.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0))
 
 
-def _issue_row(item: dict[str, Any], repo: str, repository_id: int) -> dict[str, Any]:
+def _issue_row(item: dict[str, Any], repo: str, repo_id: int) -> dict[str, Any]:
     return {
         "id": item["id"],
-        "repository_id": repository_id,
+        "repository_id": repo_id,
         "repository": repo,
         "number": item["number"],
         "title": item["title"],

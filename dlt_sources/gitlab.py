@@ -2,19 +2,22 @@
 GraphQL (their commits come inside the same page, so no request per MR), pipelines, the jobs of
 finished pipelines on the deployment refs, and deployments from REST.
 
-Every resource is incremental on `updated_at` with a lookback (`lag`): REST lists are asked for
-`updated_after` the stored cursor minus `lookback_hours` with `order_by=updated_at&sort=asc`
-and paged by the Link header; merge requests use GraphQL's `updatedAfter` with `UPDATED_ASC`.
-A pipeline list row has no started/finished times, so each finished pipeline that changed is
-read once more on its own (GitLab has no bulk form), and its jobs are listed.
-GitLab's 429 (RateLimit-Reset epoch seconds, Retry-After) is waited out up to
-`max_rate_limit_wait`, like GitHub's.
+Every project keeps its own cursor per resource (dlt_sources.progress), so a project added to
+`projects` or to the group later is read back `backfill_days`, the others from their cursor minus
+`lookback_hours`: REST lists are asked for `updated_after` that floor with
+`order_by=updated_at&sort=asc` and paged by the Link header; merge requests use GraphQL's
+`updatedAfter` with `UPDATED_ASC`. Oldest change first, each page moves a project's read forward,
+so a run stopped part-way (every `requests_per_load` requests a load commits rows and cursors, a
+rate limit stops it) continues there next time.
+A pipeline list row has no started/finished times, so a finished pipeline that changed is read
+once more on its own (GitLab has no bulk form), and its jobs are listed; one already read with the
+same updated_at (the lookback lists it again) is skipped. GitLab's 429 (RateLimit-Reset epoch
+seconds, Retry-After) is waited out up to `max_rate_limit_wait`, like GitHub's.
 """
 
-# No `from __future__ import annotations`: dlt finds a resource's incremental argument by its
-# evaluated type hint, and string annotations make it silently skip the cursor.
+from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
 from functools import cache
@@ -24,11 +27,28 @@ from urllib.parse import quote
 import dlt
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
-from requests import Response
 
-from dlt_sources.github import GraphQLCursorPaginator
-from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, SourceError, make_client
-from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, parse_time, table_columns
+from dlt_sources.errors import SourceError
+from dlt_sources.gitlab_rows import (
+    DEPLOYMENT_COLUMNS,
+    JOB_COLUMNS,
+    MERGE_REQUEST_COLUMNS,
+    PIPELINE_COLUMNS,
+    deployment_row,
+    job_row,
+    merge_request_row,
+    pipeline_row,
+)
+from dlt_sources.http import (
+    DEFAULT_MAX_RATE_LIMIT_WAIT,
+    CheckedRESTClient,
+    GraphQLCursorPaginator,
+    Service,
+    gitlab_reset_delay,
+    make_client,
+)
+from dlt_sources.progress import DEFAULT_REQUESTS_PER_LOAD, Pass, read_oldest_first
+from dlt_sources.rows import LOAD_FILE_FORMAT, format_time, parse_time
 
 FINISHED_STATUSES = {"success", "failed", "canceled", "skipped"}
 PAGE_SIZE = 100
@@ -54,39 +74,6 @@ query($project: ID!, $updatedAfter: Time, $after: String) {
 }
 """
 
-MERGE_REQUEST_COLUMNS = table_columns(
-    id="bigint", iid="bigint", project_id="bigint", project="text", title="text", author="text",
-    labels="json", source_branch="text", target_branch="text", state="text", created_at="timestamp",
-    updated_at="timestamp", merged_at="timestamp", merge_commit_sha="text", squash_commit_sha="text",
-    first_commit_at="timestamp", web_url="text",
-)  # fmt: skip
-PIPELINE_COLUMNS = table_columns(
-    id="bigint", iid="bigint", project_id="bigint", project="text", name="text", ref="text", sha="text",
-    source="text", status="text", created_at="timestamp", updated_at="timestamp", started_at="timestamp",
-    finished_at="timestamp", user="text", web_url="text",
-)  # fmt: skip
-JOB_COLUMNS = table_columns(
-    id="bigint", pipeline_id="bigint", project="text", name="text", stage="text", status="text",
-    allow_failure="bool", ref="text", sha="text", started_at="timestamp", finished_at="timestamp", web_url="text",
-)  # fmt: skip
-DEPLOYMENT_COLUMNS = table_columns(
-    id="bigint", iid="bigint", project="text", environment="text", status="text",
-    sha="text", ref="text", created_at="timestamp", updated_at="timestamp", finished_at="timestamp",
-    user="text", web_url="text",
-)  # fmt: skip
-
-
-def gitlab_reset_delay(response: Response) -> Optional[float]:
-    """A 429 says when to retry: Retry-After seconds, else RateLimit-Reset (epoch seconds)."""
-    if response.status_code != 429:
-        return None
-    if "retry-after" in response.headers:
-        return float(response.headers["retry-after"])
-    if "ratelimit-reset" in response.headers:
-        return max(0.0, float(response.headers["ratelimit-reset"]) - time.time())
-    return None
-
-
 GITLAB = Service("GitLab", "sources.gitlab.access_token", gitlab_reset_delay)
 
 
@@ -106,6 +93,7 @@ def gitlab(
     backfill_days: int = 365,
     lookback_hours: int = 72,
     max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+    requests_per_load: int = DEFAULT_REQUESTS_PER_LOAD,
 ) -> Any:
     """Projects are the given full paths (`group/sub/name`), or every project of `group` and
     its subgroups. Jobs are fetched for finished pipelines whose ref matches one of the
@@ -116,20 +104,39 @@ def gitlab(
             " project paths) or sources.gitlab.group (SOURCES__GITLAB__GROUP)."
         )
     client = make_client(base_url, BearerTokenAuth(access_token), GITLAB, max_rate_limit_wait)
-    paths = cache(lambda: list(projects) if projects else group_projects(client, group))
-    start = datetime.now(timezone.utc) - timedelta(days=backfill_days)
-    lag = lookback_hours * 3600
-
-    def cursor() -> Any:
-        return dlt.sources.incremental("updated_at", initial_value=start, lag=lag)
-
-    listed_pipelines = pipelines(client, paths, cursor())
+    reading = Reading(client, cache(lambda: list(projects) if projects else group_projects(client, group)),
+                      datetime.now(timezone.utc) - timedelta(days=backfill_days), timedelta(hours=lookback_hours),
+                      requests_per_load)
+    listed_pipelines = pipelines(reading)
     return (
-        merge_requests(client, graphql_url or graphql_endpoint(base_url), paths, cursor()),
+        merge_requests(reading, graphql_url or graphql_endpoint(base_url)),
         listed_pipelines,
         listed_pipelines | jobs(client, list(deployment_refs or ["main", "master"])),
-        deployments(client, paths, cursor()),
+        deployments(reading),
     )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the resources of one load share: the client, the projects and the window."""
+
+    client: CheckedRESTClient
+    projects: Callable[[], list[str]]
+    start: datetime  # how far back a project's first read reaches
+    lag: timedelta
+    requests_per_load: int
+
+    def each_project(self, pages: Callable[[str, dict[str, Any], datetime], Iterator[tuple[list[dict[str, Any]], bool]]]
+                     ) -> Iterator[list[dict[str, Any]]]:
+        """For each project the pass has not done, the rows of `pages(project, its state, since)`,
+        oldest change first (dlt_sources.progress.read_oldest_first)."""
+        progress = Pass(self.projects(), "projects", self.client, self.requests_per_load)
+
+        def read(project: str, unit: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+            return read_oldest_first(unit, lambda since: pages(project, unit, since), "updated_at",
+                                     self.start, self.lag, progress.checkpoint)
+
+        yield from progress.read(read)
 
 
 def group_projects(client: CheckedRESTClient, group: str) -> list[str]:
@@ -149,38 +156,42 @@ def _changed(client: CheckedRESTClient, project: str, what: str, since: datetime
 
 
 @dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=MERGE_REQUEST_COLUMNS)
-def merge_requests(
-    client: CheckedRESTClient,
-    graphql_url: str,
-    paths: Callable[[], list[str]],
-    updated_at: dlt.sources.incremental[datetime],
-) -> Iterator[list[dict[str, Any]]]:
-    for project in paths():
-        variables = {"project": project, "updatedAfter": format_time(updated_at.start_value), "after": None}
-        pages = client.paginate(
+def merge_requests(reading: Reading, graphql_url: str) -> Iterator[list[dict[str, Any]]]:
+    def pages(project: str, unit: dict[str, Any], since: datetime) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        variables = {"project": project, "updatedAfter": format_time(since), "after": None}
+        paged = reading.client.paginate(
             graphql_url,
             method="POST",
             json={"query": MERGE_REQUESTS_QUERY, "variables": variables},
             paginator=GraphQLCursorPaginator(["data", "project", "mergeRequests", "pageInfo"]),
             data_selector="data.project.mergeRequests.nodes",
         )
-        for page in pages:
+        for page in paged:
             found = page.response.json()["data"]["project"]
             if found is None:
                 raise SourceError(f"GitLab project {project!r} does not exist or the token cannot read it")
-            yield [_merge_request_row(node, found) for node in page]
+            yield [merge_request_row(node, found) for node in page], page.paginator.has_next_page
+
+    yield from reading.each_project(pages)
 
 
 @dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=PIPELINE_COLUMNS)
-def pipelines(
-    client: CheckedRESTClient,
-    paths: Callable[[], list[str]],
-    updated_at: dlt.sources.incremental[datetime],
-) -> Iterator[list[dict[str, Any]]]:
-    """Child pipelines (source parent_pipeline) are not listed by GitLab and not asked for."""
-    for project in paths():
-        for page in _changed(client, project, "pipelines", updated_at.start_value):
-            yield [_pipeline_row(_finished(client, project, pipeline), project) for pipeline in page]
+def pipelines(reading: Reading) -> Iterator[list[dict[str, Any]]]:
+    """Child pipelines (source parent_pipeline) are not listed by GitLab and not asked for. A
+    finished pipeline already read with the same updated_at is not read, nor its row yielded, again
+    (a project keeps the finished pipelines it read from the floor on: {id: updated_at})."""
+
+    def pages(project: str, unit: dict[str, Any], since: datetime) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        known: dict[str, str] = {id: at for id, at in unit.get("finished", {}).items() if at >= format_time(since)}
+        unit["finished"] = known
+        for page in _changed(reading.client, project, "pipelines", since):
+            fresh = [p for p in page if known.get(str(p["id"])) != format_time(parse_time(p["updated_at"]))]
+            rows = [pipeline_row(_finished(reading.client, project, p), project) for p in fresh]
+            known.update({str(row["id"]): format_time(row["updated_at"]) for row in rows
+                          if row["status"] in FINISHED_STATUSES})
+            yield rows, page.paginator.has_next_page
+
+    yield from reading.each_project(pages)
 
 
 def _finished(client: CheckedRESTClient, project: str, pipeline: dict[str, Any]) -> dict[str, Any]:
@@ -199,102 +210,13 @@ def jobs(
         if pipeline["status"] in FINISHED_STATUSES and any(fnmatchcase(pipeline["ref"] or "", ref) for ref in refs):
             path = f"projects/{quote(pipeline['project'], safe='')}/pipelines/{pipeline['id']}/jobs"
             for page in _pages(client, path, {}):
-                yield [_job_row(job, pipeline["project"]) for job in page]
+                yield [job_row(job, pipeline["project"]) for job in page]
 
 
 @dlt.resource(primary_key="id", write_disposition="merge", file_format=LOAD_FILE_FORMAT, columns=DEPLOYMENT_COLUMNS)
-def deployments(
-    client: CheckedRESTClient,
-    paths: Callable[[], list[str]],
-    updated_at: dlt.sources.incremental[datetime],
-) -> Iterator[list[dict[str, Any]]]:
-    for project in paths():
-        for page in _changed(client, project, "deployments", updated_at.start_value):
-            yield [_deployment_row(deployment, project) for deployment in page]
+def deployments(reading: Reading) -> Iterator[list[dict[str, Any]]]:
+    def pages(project: str, unit: dict[str, Any], since: datetime) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        for page in _changed(reading.client, project, "deployments", since):
+            yield [deployment_row(deployment, project) for deployment in page], page.paginator.has_next_page
 
-
-def _gid(global_id: str) -> int:
-    """`gid://gitlab/MergeRequest/123` -> 123 (the REST id)."""
-    return int(global_id.rsplit("/", 1)[1])
-
-
-def _username(user: Optional[dict[str, Any]]) -> Optional[str]:
-    return user.get("username") if user else None
-
-
-def _merge_request_row(node: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
-    commits = [parse_time(c["authoredDate"]) for c in node["commitsWithoutMergeCommits"]["nodes"] if c["authoredDate"]]
-    return {
-        "id": _gid(node["id"]),
-        "iid": int(node["iid"]),
-        "project_id": _gid(project["id"]),
-        "project": project["fullPath"],
-        "title": node["title"],
-        "author": _username(node["author"]),
-        "labels": [label["title"] for label in (node.get("labels") or {}).get("nodes") or []],
-        "source_branch": node["sourceBranch"],
-        "target_branch": node["targetBranch"],
-        "state": "merged",
-        "created_at": parse_time(node["createdAt"]),
-        "updated_at": parse_time(node["updatedAt"]),
-        "merged_at": parse_time(node["mergedAt"]),
-        "merge_commit_sha": node["mergeCommitSha"],
-        "squash_commit_sha": node["squashCommitSha"] or None,
-        "first_commit_at": min(commits) if commits else None,
-        "web_url": node["webUrl"],
-    }
-
-
-def _pipeline_row(pipeline: dict[str, Any], project: str) -> dict[str, Any]:
-    return {
-        "id": pipeline["id"],
-        "iid": pipeline.get("iid"),
-        "project_id": pipeline["project_id"],
-        "project": project,
-        "name": pipeline.get("name"),
-        "ref": pipeline["ref"],
-        "sha": pipeline["sha"],
-        "source": pipeline["source"],
-        "status": pipeline["status"],
-        "created_at": parse_time(pipeline["created_at"]),
-        "updated_at": parse_time(pipeline["updated_at"]),
-        "started_at": parse_time(pipeline.get("started_at")),
-        "finished_at": parse_time(pipeline.get("finished_at")),
-        "user": _username(pipeline.get("user")),
-        "web_url": pipeline["web_url"],
-    }
-
-
-def _job_row(job: dict[str, Any], project: str) -> dict[str, Any]:
-    return {
-        "id": job["id"],
-        "pipeline_id": job["pipeline"]["id"],
-        "project": project,
-        "name": job["name"],
-        "stage": job["stage"],
-        "status": job["status"],
-        "allow_failure": job["allow_failure"],
-        "ref": job["ref"],
-        "sha": job["pipeline"]["sha"],
-        "started_at": parse_time(job.get("started_at")),
-        "finished_at": parse_time(job.get("finished_at")),
-        "web_url": job["web_url"],
-    }
-
-
-def _deployment_row(deployment: dict[str, Any], project: str) -> dict[str, Any]:
-    deployable = deployment.get("deployable") or {}
-    return {
-        "id": deployment["id"],
-        "iid": deployment["iid"],
-        "project": project,
-        "environment": (deployment.get("environment") or {}).get("name"),
-        "status": deployment["status"],
-        "sha": deployment["sha"],
-        "ref": deployment["ref"],
-        "created_at": parse_time(deployment["created_at"]),
-        "updated_at": parse_time(deployment["updated_at"]),
-        "finished_at": parse_time(deployable.get("finished_at")),
-        "user": _username(deployment.get("user")),
-        "web_url": deployable.get("web_url"),
-    }
+    yield from reading.each_project(pages)

@@ -10,9 +10,11 @@ from pathlib import Path
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
@@ -28,6 +30,8 @@ from orchestration.install import InstallResource
 WATCHED_SEEDS = ("deployment_definitions", "incident_definitions", "rework_definitions", "services", "dora_benchmarks")
 
 refresh_job = define_asset_job("refresh", selection=AssetSelection.all(), description="Extract, rebuild and publish everything.")
+UNFINISHED_RUNS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+                   DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
 rebuild_jobs = {
@@ -53,7 +57,9 @@ def refresh_selection(asset_graph) -> list[AssetKey]:
 
 def build_refresh_schedule():
     """Hourly by default (DORA_SCHEDULE, read when the definitions are built, takes any cron),
-    running as soon as the daemon runs."""
+    running as soon as the daemon runs. A tick finding a refresh still queued or running
+    (waiting for a rate limit, say) is skipped, so runs never pile up behind it; the next
+    refresh resumes an unfinished backfill itself."""
 
     @schedule(
         job=refresh_job,
@@ -61,6 +67,9 @@ def build_refresh_schedule():
         default_status=DefaultScheduleStatus.RUNNING,
     )
     def refresh_schedule(context: ScheduleEvaluationContext):
+        waiting = RunsFilter(job_name=refresh_job.name, statuses=UNFINISHED_RUNS)
+        if context.instance.get_runs_count(filters=waiting):
+            return SkipReason("A refresh is still queued or running: this tick is skipped.")
         return RunRequest(asset_selection=refresh_selection(context.repository_def.asset_graph))
 
     return refresh_schedule

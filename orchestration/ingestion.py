@@ -16,6 +16,7 @@ from dlt_sources.github import github
 from dlt_sources.gitlab import gitlab
 from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
+from dlt_sources.progress import load_until_done
 from dora.core.home import Home
 from orchestration.install import InstallResource
 
@@ -83,8 +84,21 @@ def _source_assets(name: str, graph_source: DltSource, graph_pipeline: Pipeline)
         dagster_dlt_translator=RawTableTranslator(),
     )
     def extract(context: AssetExecutionContext, dlt: DltResource, install: InstallResource):
-        with install.write_lock().held():
+        """One load, or several for a source that reads in passes (a backfill): each commits its
+        rows and cursors (dlt_sources.progress.load_until_done); each raw table reports its last
+        load. The source is cut to the selected raw tables first, so only their passes count."""
+        tables = {key.path[-1] for key in context.selected_asset_keys}
+        pipeline = install.pipeline(name)
+
+        def selected_source() -> DltSource:
             source = configured_sources(install.home)[name]()
-            yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=install.pipeline(name))
+            return source.with_resources(*[r.name for r in source.selected_resources.values() if r.table_name in tables])
+
+        def load(source: DltSource) -> list:
+            return list(dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline))
+
+        with install.write_lock().held():
+            loads = load_until_done(selected_source, load, pipeline)
+        yield from {result.asset_key: result for results in loads for result in results}.values()
 
     return extract

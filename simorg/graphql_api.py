@@ -1,9 +1,10 @@
 """GitHub's GraphQL API, trimmed to what a DORA extractor reads, executed by graphql-core.
 
 Every type, field, argument and enum below exists with the same name and type in GitHub's
-public schema (shared/api-examples/github-schema.graphql); fields the extractor does not need
-are left out, so a query valid here is valid against GitHub. Objects are plain dicts; a field
-with arguments is a callable in the dict (graphql-core's default resolver calls it).
+public schema (tests/data/github-schema.graphql; tests/test_simorg.py checks it); fields the
+extractor does not need are left out, so a query valid here is valid against GitHub. Objects are
+plain dicts; a field with arguments is a callable in the dict (graphql-core's default resolver
+calls it). What a query costs is simorg.ratelimit.query_cost, GitHub's published formula.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from simorg import payloads
 from simorg.index import ScenarioIndex
 from simorg.payloads import Urls, fake_sha, iso, node_id
 from simorg.ratelimit import Window
-from simorg.scenario import Deployment, PullRequest, Repo
+from simorg.scenario import Deployment, DeploymentStatus, PullRequest, Repo
 
 SDL = """
 scalar DateTime
@@ -146,9 +147,12 @@ type Deployment {
   latestStatus: DeploymentStatus
   originalEnvironment: String
   ref: Ref
+  statuses(after: String, before: String, first: Int, last: Int): DeploymentStatusConnection
   task: String
   updatedAt: DateTime!
 }
+
+type DeploymentStatusConnection { nodes: [DeploymentStatus] pageInfo: PageInfo! totalCount: Int! }
 
 type DeploymentStatus {
   createdAt: DateTime!
@@ -173,7 +177,9 @@ class PaginationLimitError(GraphQLError):
 class GraphQLContext:
     index: ScenarioIndex
     urls: Urls
-    rate: Window
+    rate: Window  # after this query was charged
+    cost: int = 1
+    nodes: int = 0
 
 
 @lru_cache(maxsize=64)
@@ -340,8 +346,25 @@ def _pull_request(pr: PullRequest, repo: Repo, urls: Urls) -> dict:
     }
 
 
+def _deployment_status(status: DeploymentStatus, dep: Deployment) -> dict:
+    return {
+        "id": node_id("DES_", status.id),
+        "state": status.state.upper(),
+        "createdAt": iso(status.created_at),
+        "updatedAt": iso(status.created_at),
+        "logUrl": status.log_url,
+        "environment": dep.environment,
+        "description": f"Deployment {status.state}.",
+    }
+
+
 def _deployment(dep: Deployment, repo: Repo, urls: Urls) -> dict:
+    """Statuses page oldest first (GitHub documents no order: the extractor sorts them itself)."""
     latest = dep.statuses[-1] if dep.statuses else None
+
+    def statuses(info, first=None, after=None, last=None, before=None):
+        return connection("statuses", dep.statuses, first, after, lambda s: _deployment_status(s, dep))
+
     return {
         "databaseId": dep.id,
         "id": node_id("DE_", dep.id),
@@ -355,15 +378,8 @@ def _deployment(dep: Deployment, repo: Repo, urls: Urls) -> dict:
         "createdAt": iso(dep.created_at),
         "updatedAt": iso(dep.updated_at),
         "creator": _actor(dep.creator or payloads.GHOST, urls),
-        "latestStatus": None if latest is None else {
-            "id": node_id("DES_", latest.id),
-            "state": latest.state.upper(),
-            "createdAt": iso(latest.created_at),
-            "updatedAt": iso(latest.created_at),
-            "logUrl": latest.log_url,
-            "environment": dep.environment,
-            "description": f"Deployment {latest.state}.",
-        },
+        "latestStatus": None if latest is None else _deployment_status(latest, dep),
+        "statuses": statuses,
     }
 
 
@@ -430,12 +446,12 @@ def _query_root(context: GraphQLContext) -> dict:
     rate = context.rate
     return {
         "rateLimit": lambda info, dryRun=False: {
-            "cost": 1,
+            "cost": context.cost,
             "limit": rate.limit,
-            "nodeCount": MAX_PAGE,
+            "nodeCount": context.nodes,
             "remaining": rate.remaining,
             "used": rate.used,
-            "resetAt": iso(datetime.fromtimestamp(rate.reset).astimezone()),
+            "resetAt": iso(datetime.fromtimestamp(rate.reset_epoch).astimezone()),
         },
         "repository": repository,
     }

@@ -3,7 +3,7 @@ nextPageToken, no total) and changelog bulk fetch, and Data Center's `/rest/api/
 (startAt/total, `expand=changelog` embeds the histories).
 
 JQL is understood only as far as a DORA extractor writes it: clauses joined by AND, each
-`field = value`, `field != value`, `field in (a, b)` or `field >=|>|<=|< "yyyy-MM-dd HH:mm"` over
+`field = value`, `field != value`, `field [not] in (a, b)` or `field >=|>|<=|< "yyyy-MM-dd HH:mm"` over
 project, issuetype, status, statusCategory, priority, labels, component, created, updated; outer
 parentheses; ORDER BY updated|created|key [ASC|DESC]. Anything else is a 400 naming the clause,
 so an extractor that writes other JQL fails here instead of silently matching everything.
@@ -44,7 +44,8 @@ def _bad_request(message: str) -> HttpError:
 
 # --- JQL -----------------------------------------------------------------------------------
 
-_CLAUSE = re.compile(r'^\s*(?P<field>[A-Za-z]+)\s*(?P<op>!=|>=|<=|=|>|<|\bin\b|\bIN\b)\s*(?P<value>.+?)\s*$')
+_CLAUSE = re.compile(r'^\s*(?P<field>[A-Za-z]+)\s*(?P<op>!=|>=|<=|=|>|<|\bnot\s+in\b|\bin\b)\s*(?P<value>.+?)\s*$',
+                     re.IGNORECASE)
 _SPLIT_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
 _ORDER = re.compile(r"\s*ORDER\s+BY\s+(?P<field>\w+)(\s+(?P<direction>ASC|DESC))?\s*$", re.IGNORECASE)
 
@@ -91,7 +92,7 @@ def _clause_predicate(text: str) -> Callable[[JiraIssue], bool]:
     field = match["field"].lower() if match else ""
     if not match or field not in _values(JiraIssue(0, "X-1", "", "", "", "new", datetime.now(), datetime.now())):
         raise _bad_request(f"Error in the JQL Query: the simulated Jira does not understand '{text.strip()}'.")
-    op, raw = match["op"].lower(), match["value"]
+    op, raw = " ".join(match["op"].lower().split()), match["value"]
     if field in ("created", "updated"):
         if op not in (">=", ">", "<=", "<"):
             raise _bad_request(f"Operator '{op}' is not supported for field '{field}' here.")
@@ -99,7 +100,7 @@ def _clause_predicate(text: str) -> Callable[[JiraIssue], bool]:
         compare = {">=": lambda v: v >= bound, ">": lambda v: v > bound, "<=": lambda v: v <= bound,
                    "<": lambda v: v < bound}[op]
         return lambda issue: compare(_values(issue)[field]())
-    if op == "in":
+    if op in ("in", "not in"):
         wanted = {_unquote(v) for v in _strip_parentheses(raw).split(",")}
     elif op in ("=", "!="):
         wanted = {_unquote(raw)}
@@ -109,7 +110,7 @@ def _clause_predicate(text: str) -> Callable[[JiraIssue], bool]:
     def matches(issue: JiraIssue) -> bool:
         value = _values(issue)[field]()
         found = bool(wanted & set(value)) if isinstance(value, list) else value in wanted
-        return found if op != "!=" else not found
+        return found if op not in ("!=", "not in") else not found
 
     return matches
 

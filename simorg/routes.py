@@ -87,6 +87,7 @@ class Context:
     index: ScenarioIndex
     now: datetime
     rate: Callable[[str], Window]  # resource ("core", "graphql") -> this token's current window
+    query_cost: tuple[int, int] = (1, 0)  # a GraphQL request's (points, nodes), already charged
 
 
 Handler = Callable[[Context, Request, dict[str, str]], Response]
@@ -189,6 +190,15 @@ def list_releases(context: Context, request: Request, params: dict[str, str]) ->
     return Response(200, page, headers)
 
 
+def get_release(context: Context, request: Request, params: dict[str, str]) -> Response:
+    repo = _repo(context, params)
+    release = next((r for r in context.index.sorted_records("releases", repo, "created_at", True)
+                    if str(r.id) == params["release_id"]), None)
+    if release is None:
+        raise HttpError.not_found("github")
+    return Response(200, payloads.release(release, repo, request.urls))
+
+
 def list_pulls(context: Context, request: Request, params: dict[str, str]) -> Response:
     repo = _repo(context, params)
     state = request.arg("state", "open")
@@ -267,7 +277,7 @@ def graphql(context: Context, request: Request, params: dict[str, str]) -> Respo
         body = json.loads(request.body or b"{}")
     except ValueError:
         return Response(400, {"message": "Problems parsing JSON", "documentation_url": GITHUB_DOCS})
-    graphql_context = GraphQLContext(context.index, request.urls, context.rate("graphql"))
+    graphql_context = GraphQLContext(context.index, request.urls, context.rate("graphql"), *context.query_cost)
     return Response(200, run_query(body, graphql_context))
 
 
@@ -361,6 +371,7 @@ ROUTES = [
     _route("github", "GET", r"/api/v3/rate_limit", "rate_limit", rate_limit),
     _route("github", "GET", _REPO + r"/actions/runs", "actions/runs", list_workflow_runs),
     _route("github", "GET", _REPO + r"/releases", "releases", list_releases),
+    _route("github", "GET", _REPO + r"/releases/(?P<release_id>\d+)", "release", get_release),
     _route("github", "GET", _REPO + r"/pulls", "pulls", list_pulls),
     _route("github", "GET", _REPO + r"/issues", "issues", list_issues),
     _route("github", "GET", _REPO + r"/deployments", "deployments", list_deployments),

@@ -7,10 +7,12 @@
         org.gitlab_url          # http://127.0.0.1:PORT/gitlab/api/v4 (GraphQL: org.gitlab_graphql_url)
         org.jira_url            # http://127.0.0.1:PORT/jira (Cloud and Data Center APIs)
         org.inject(Fault.server_error(status=502, times=3, path="/actions/runs"))
-        org.requests[("github", "actions/runs")]
+        org.requests[("github", "actions/runs")]     # answered requests; ":304", ":refused" suffixes
+        org.points_used["graphql"]                   # GitHub budget spent, per resource
 
-This module is the HTTP edge: auth, GitHub's rate-limit headers and budget, ETags and 304s,
-faults, request counting. What each endpoint returns is in simorg.routes; GitLab and Jira
+This module is the HTTP edge: auth, GitHub's rate-limit budgets (simorg.ratelimit: REST 5,000
+requests and GraphQL 5,000 points a window, an hour unless `rate_window` says otherwise), their
+headers, ETags and 304s, faults, request counting. What each endpoint returns is in simorg.routes; GitLab and Jira
 requests go to simorg.gitlab_jira (their edge) and simorg.gitlab_api / simorg.jira_api.
 """
 
@@ -32,7 +34,7 @@ from simorg.faults import Fault, FaultQueue
 from simorg.gitlab_jira import serve
 from simorg.index import ScenarioIndex
 from simorg.payloads import Urls
-from simorg.ratelimit import RateBudget
+from simorg.ratelimit import WINDOW_SECONDS, RateBudget, query_cost, rate_limited
 from simorg.routes import GITHUB_DOCS, Context, HttpError, Request, Response, find_route, service_of
 from simorg.scenario import Scenario
 
@@ -44,13 +46,15 @@ class SimulatedOrg:
     """Serves `scenario` until stopped. The scenario is re-read on every request unless
     frozen=True (then it is indexed once: for big benchmark scenarios that never change)."""
 
-    def __init__(self, scenario: Scenario, *, port: int = 0, rate_limit: int = 5000, frozen: bool = False,
+    def __init__(self, scenario: Scenario, *, port: int = 0, rate_limit: int = 5000,
+                 rate_window: float = WINDOW_SECONDS, frozen: bool = False,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.scenario = scenario
         self.faults = FaultQueue()
-        self.budget = RateBudget(rate_limit)
+        self.budget = RateBudget(rate_limit, rate_window)
         self.requests: Counter[tuple[str, str]] = Counter()
-        self.rate_limit_used = 0
+        self.points_used: Counter[str] = Counter()
+        self.graphql_queries: set[str] = set()  # every distinct query text received
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._frozen_index = ScenarioIndex(scenario) if frozen else None
         self._port = port
@@ -121,15 +125,21 @@ class SimulatedOrg:
         for fault in faults:
             self.faults.add(fault)
 
+    @property
+    def rate_limit_used(self) -> int:
+        """GitHub budget spent since the last reset_requests, REST and GraphQL together."""
+        return sum(self.points_used.values())
+
     def reset_requests(self) -> None:
         with self._count_lock:
             self.requests.clear()
-            self.rate_limit_used = 0
+            self.points_used.clear()
 
-    def _count(self, service: str, endpoint: str, points: int = 0) -> None:
+    def _count(self, service: str, endpoint: str, points: int = 0, resource: str = "core") -> None:
         with self._count_lock:
             self.requests[(service, endpoint)] += 1
-            self.rate_limit_used += points
+            if points:
+                self.points_used[resource] += points
 
     def index(self) -> ScenarioIndex:
         return self._frozen_index or ScenarioIndex(self.scenario)
@@ -236,13 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
             org.budget.exhaust(token, resource, fault.seconds, fault.status)
             window = org.budget.window(token, resource)
         if service == "github" and window.remaining == 0 and endpoint not in UNCHARGED_ENDPOINTS:
-            org._count(service, endpoint)
-            refused = Response(window.refused_status, {
-                "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
-                           "please include the request ID.",
-                "documentation_url": GITHUB_DOCS,
-            })
-            self._send(refused, window.headers(resource))
+            self._refuse(endpoint, resource, window)
             return
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.seconds)
@@ -251,12 +255,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_fault_response(fault, service), window.headers(resource) if service == "github" else {})
             return
 
-        points = 0
+        points = nodes = 0
         if service == "github" and endpoint == "graphql":
             # charged before running, so the query's own rateLimit field reports this request
-            points = 1
-            window = org.budget.charge(token, resource, points)
-        context = Context(org.index(), org.now(), lambda r: org.budget.window(token, r))
+            body_json = _json_or_empty(body)
+            if isinstance(body_json.get("query"), str):
+                org.graphql_queries.add(body_json["query"])
+            points, nodes = query_cost(body_json)
+            charged = org.budget.charge(token, resource, points)
+            if charged is None:
+                self._refuse(endpoint, resource, window)
+                return
+            window = charged
+        context = Context(org.index(), org.now(), lambda r: org.budget.window(token, r), (points, nodes))
         if found is None:
             response = HttpError.not_found(service).response
         else:
@@ -277,14 +288,27 @@ class _Handler(BaseHTTPRequestHandler):
                     return
             if endpoint not in UNCHARGED_ENDPOINTS and endpoint != "graphql":
                 points = 1
-                window = org.budget.charge(token, resource, points)
+                window = org.budget.charge(token, resource, points) or window
             extra |= window.headers(resource)
-        org._count(service, endpoint, points)
+        org._count(service, endpoint, points, resource)
 
         if fault is not None and fault.kind == "invalid_json":
             payload = payload[: len(payload) // 2]
         self._send(Response(response.status, payload, response.headers), extra,
                    cut=fault is not None and fault.kind == "cut_connection")
+
+    def _refuse(self, endpoint: str, resource: str, window) -> None:
+        """A request the spent budget cannot pay for: REST 403/429 with remaining 0, GraphQL HTTP
+        200 with a RATE_LIMITED error (remaining need not be 0: the query cost more than is left)."""
+        self.org._count("github", f"{endpoint}:refused")
+        if resource == "graphql":
+            self._send(Response(200, rate_limited()), window.headers(resource))
+            return
+        self._send(Response(window.refused_status, {
+            "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
+                       "please include the request ID.",
+            "documentation_url": GITHUB_DOCS,
+        }), window.headers(resource))
 
     def _send(self, response: Response, extra_headers: dict[str, str] | None = None, cut: bool = False) -> None:
         """Write the response; `cut` announces the full length but sends half and hangs up."""
@@ -312,6 +336,14 @@ def _encode(body: object) -> bytes:
     if isinstance(body, bytes):
         return body
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _json_or_empty(body: bytes) -> dict:
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _etags(header: str) -> set[str]:

@@ -27,11 +27,13 @@ from pathlib import Path
 
 import dlt
 import duckdb
+from dlt.extract.source import DltSource
 import pytest
 
 from dlt_sources.github import github
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
+from dlt_sources.progress import load_until_done
 from dora.demo import demo_environment, write_demo_definitions
 from dora.core.home import Home
 from dora.run_cli import run_pipeline
@@ -208,21 +210,25 @@ def assert_same_tables(actual: dict[str, list[tuple]], expected: dict[str, list[
 
 def extract(home: Home, source: str, *resources: str) -> dlt.Pipeline:
     """Load one source (configured from the environment, as a run does; only `resources` if
-    given) into `home`'s warehouse."""
+    given) into `home`'s warehouse, in as many loads as its passes take."""
     pipeline = make_pipeline(source, home)
-    configured = {"github": github, "pagerduty": pagerduty}[source]()
-    pipeline.run(configured.with_resources(*resources) if resources else configured)
+
+    def configured() -> DltSource:
+        made = {"github": github, "pagerduty": pagerduty}[source]()
+        return made.with_resources(*resources) if resources else made
+
+    load_until_done(configured, pipeline.run, pipeline)
     return pipeline
 
 
-def cursors(home: Home, source: str) -> dict[str, object]:
-    """Each resource's stored incremental cursor (what the next run starts from)."""
+def cursors(home: Home, source: str) -> dict[str, dict[str, str]]:
+    """Each resource's stored cursor per unit (repository): where its next read starts."""
     state = make_pipeline(source, home).state
     resources = state.get("sources", {}).get(source, {}).get("resources", {})
     return {
-        name: field["last_value"]
+        name: {unit: read["cursor"] for unit, read in resource.get("units", {}).items() if "cursor" in read}
         for name, resource in resources.items()
-        for field in resource.get("incremental", {}).values()
+        if any("cursor" in read for read in resource.get("units", {}).values())
     }
 
 

@@ -4,7 +4,7 @@ reading back what it stored."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 import dlt
 import duckdb
@@ -13,6 +13,8 @@ import pytest
 from dlt_sources.github import github
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.pipelines import make_pipeline
+from dlt_sources.progress import load_until_done
+from dlt_sources.rows import parse_time
 from dora.core.home import Home
 
 # Whole seconds, like the APIs; every scenario time is written relative to it.
@@ -49,10 +51,19 @@ def pagerduty_source(org: Any, **kwargs: Any) -> Any:
 
 
 def run(home: Home, source: Any) -> dlt.Pipeline:
-    """Load `source` with a freshly attached pipeline, as a new process would."""
+    """Load `source` once with a freshly attached pipeline, as a new process would."""
     pipeline = make_pipeline(source.name, home)
     pipeline.run(source)
     return pipeline
+
+
+def run_until_done(home: Home, make_source: Callable[[], Any]) -> list[Any]:
+    """Run as `dora run` does: loads until every pass is done (or a rate limit stops them:
+    SourceError); the LoadInfo of each load."""
+    pipeline = make_pipeline(make_source().name, home)
+    loads: list[Any] = []
+    load_until_done(make_source, lambda source: loads.append(pipeline.run(source)), pipeline)
+    return loads
 
 
 def rows(home: Home, dataset: str, sql: str) -> list[tuple]:
@@ -61,7 +72,12 @@ def rows(home: Home, dataset: str, sql: str) -> list[tuple]:
         return connection.sql(sql.format(t=dataset)).fetchall()
 
 
-def cursor(home: Home, source: str, resource: str, field: str) -> Any:
-    """The stored incremental cursor of a resource (what the next run starts from)."""
-    state = make_pipeline(source, home).state
-    return state["sources"][source]["resources"][resource]["incremental"][field]["last_value"]
+def resource_state(home: Home, source: str, resource: str) -> dict[str, Any]:
+    """A resource's committed dlt state: per unit (repository, project) its cursor and read, and
+    the pass (dlt_sources.progress)."""
+    return make_pipeline(source, home).state["sources"][source]["resources"][resource]
+
+
+def cursor(home: Home, source: str, resource: str, unit: str) -> Any:
+    """The stored cursor of one unit of a resource (what its next read starts from, minus lookback)."""
+    return parse_time(resource_state(home, source, resource)["units"][unit].get("cursor"))

@@ -52,10 +52,12 @@ def test_extraction_run_is_measured(tmp_path: Path) -> None:
     with SimulatedOrg(scenario, frozen=True, rate_limit=10**9) as org:
         first = run_resource(org, tmp_path, "github", "pull_requests")
         second = run_resource(org, tmp_path, "github", "pull_requests")
-    # one repository listing, then 100 PRs per GraphQL page in each repository
-    assert first.requests == 1 + sum(math.ceil(n / 100) for n in per_repo)
-    assert first.rows == len(scenario.pull_requests) and first.budget == first.requests
-    assert second.requests == 1 + len(scenario.repos)  # the listing and one page per repository
+    # one repository listing (1 point of core), then 100 PRs per GraphQL page (2 points) in each repository
+    pages = sum(math.ceil(n / 100) for n in per_repo)
+    assert first.requests == 1 + pages
+    assert first.rows == len(scenario.pull_requests) and first.budget == 1 + 2 * pages
+    # unchanged: the listing (304, free) and one check of both repositories (1 point)
+    assert (second.requests, second.not_modified, second.budget) == (2, 1, 1)
     assert 50 < first.peak_rss_mib < 1024
 
 

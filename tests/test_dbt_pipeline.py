@@ -15,8 +15,11 @@ GitHub deployments to production and `v*` releases.
         303 deploy-prod a3 re-run (attempt 2) done Jan 2 16:00: ships #3
         304 `tests` workflow (no match); 306 deploy-prod conclusion failure (no match: default success)
         305 deploy-prod sha zzz (no PR) done Jan 9 15:00: cut-off = 15:00, ships #4 and #5
-  GitHub deployment 501 production/success at Jan 10 09:00, ref = a sha (no branch): ships #6 (develop);
-        502 staging, 503 failure: no match (defaults production, success).
+  GitHub deployment 501 production, ref = a sha (no branch): queued Jan 10 08:50, success 09:00,
+        then inactive Jan 12 10:00 (a newer deployment succeeded; its latest status): counts at its
+        success, 09:00, with that status's log; ships #6 (develop);
+        502 staging (loaded before statuses were extracted: its latest status only), 503 in_progress
+        then failure, then inactive: no match (defaults production, success).
   Releases: 401 v1.0 on main, Jan 16 10:00 (ships nothing); 402 draft, 403 prerelease, 404 `nightly-1`: no.
 acme/web -> service `acme/web` (services.csv maps only its PagerDuty service), no team. merged_pr:
   web-main: main, label !no-deploy, author !*bot*;  web-hotfix: any branch, label hotfix.
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -47,6 +51,7 @@ from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, execu
 # scenario (a record dated more than a day after its load is quarantined).
 LOAD_1 = "1706745600.000001"
 LOAD_2 = "1706832000.000001"
+LOAD_3 = "1706918400.000001"
 SHA_F = "f" * 40
 
 DEPLOYMENT_DEFINITIONS = """\
@@ -96,10 +101,15 @@ def release(id, tag, published, draft=False, prerelease=False):
             "published_at": published, "author": "rel", "html_url": f"https://rel/{id}"}
 
 
-def github_deployment(id, environment, state, at):
+def github_deployment(id, environment, statuses, with_history=True):
+    """`statuses`: (state, time), oldest first, the last the latest; a success logs to https://log/<id>.
+    Without history: a row loaded before the raw table had `statuses` (its latest status only)."""
+    listed = [{"state": state, "created_at": at, "log_url": f"https://log/{id}" if state == "success" else None}
+              for state, at in statuses]
     return {"id": id, "repository_id": 1, "repository": "acme/api", "sha": SHA_F, "ref": SHA_F, "task": "deploy",
-            "environment": environment, "created_at": at, "updated_at": at, "creator": "bot",
-            "latest_status_state": state, "latest_status_at": at, "latest_status_log_url": f"https://log/{id}"}
+            "environment": environment, "created_at": statuses[0][1], "updated_at": statuses[-1][1],
+            "creator": "bot", "latest_status_state": listed[-1]["state"], "latest_status_at": listed[-1]["created_at"],
+            "latest_status_log_url": listed[-1]["log_url"], **({"statuses": listed} if with_history else {})}
 
 
 def pagerduty(id, service, created, resolved, teams=()):
@@ -146,9 +156,11 @@ RAW = {
         release(404, "nightly-1", ts(19, "10:00")),
     ],
     "raw_github.deployments": [
-        github_deployment(501, "production", "success", ts(10, "09:00")),
-        github_deployment(502, "staging", "success", ts(10, "10:00")),
-        github_deployment(503, "production", "failure", ts(10, "11:00")),
+        github_deployment(501, "production", [("queued", ts(10, "08:50")), ("success", ts(10, "09:00")),
+                                              ("inactive", ts(12, "10:00"))]),
+        github_deployment(502, "staging", [("success", ts(10, "10:00"))], with_history=False),
+        github_deployment(503, "production", [("in_progress", ts(10, "10:55")), ("failure", ts(10, "11:00")),
+                                              ("inactive", ts(10, "11:05"))]),
     ],
     "raw_custom.deployments": [
         {"id": "dep-1", "service": "billing", "environment": "production", "commit_sha": "b1",
@@ -207,6 +219,32 @@ def test_each_method_counts_what_its_definitions_match(scenario):
         ("workflow_run:302", "api", "core", "api-deploy", "main", "2024-01-02 14:00:00", True, 1),  # inc-2
         ("workflow_run:303", "api", "core", "api-deploy", "main", "2024-01-02 16:00:00", True, 1),  # PI1
         ("workflow_run:305", "api", "core", "api-deploy", "main", "2024-01-09 15:00:00", False, 0),
+    ]
+
+
+def test_a_github_deployment_counts_once_at_its_first_success(scenario, tmp_path):
+    # 501 was first seen already inactive: it counts at its success, with that status's log.
+    assert query(scenario, """
+        select deployment_id, deployed_at::varchar, url from marts.deployments
+        where deployment_id like 'github_deployment:%'""") == [
+        ("github_deployment:501", "2024-01-10 09:00:00", "https://log/501")]
+    # 504 is seen as a success in one load, and inactive in the next (a newer deployment succeeded).
+    project = scenario.clone(tmp_path / "inactive")
+    statuses = [("queued", ts(30, "11:55")), ("success", ts(30, "12:00"))]
+    history = """select candidate_id, is_deployment, definition_id, deployed_at::varchar, url, state, loaded_at
+                 from history.deployment_history where candidate_id = 'github_deployment:504'"""
+    seen = []
+    for load, later in [(LOAD_2, []), (LOAD_3, [("inactive", ts(31, "09:00"))])]:
+        load_rows(project.warehouse, "raw_github.deployments",
+                  [github_deployment(504, "production", statuses + later)], load)
+        result = project.dbt("run", "--select", "deployment_history")
+        assert result.success, result.text
+        seen += query(project, history)
+    assert seen == [
+        ("github_deployment:504", True, "api-github", "2024-01-30 12:00:00", "https://log/504", "success",
+         Decimal(LOAD_2)),
+        ("github_deployment:504", True, "api-github", "2024-01-30 12:00:00", "https://log/504", "inactive",
+         Decimal(LOAD_3)),
     ]
 
 
@@ -431,7 +469,7 @@ def test_the_attribution_window_and_the_benchmark_year_follow_their_vars(scenari
 def test_dbt_unit_tests_pass(scenario):
     result = scenario.dbt("test", "--select", "test_type:unit", *BUILD[-2:])
     assert result.success, result.text
-    assert "PASS=3" in result.text  # the on-run-start check and the two unit tests
+    assert "PASS=4" in result.text  # the on-run-start check and the three unit tests
 
 
 def test_invalid_definitions_fail_the_run_before_history_changes(scenario, tmp_path):

@@ -73,10 +73,11 @@ def test_a_reopened_issue_is_read_again_and_an_unchanged_repository_costs_a_free
         run(home, issues(org))
         changed = dict(org.requests)
 
-    # The run after the backfill asks from the cursor (the newest issue or pull request, minus
-    # lookback) instead of the backfill start: a new `since`, one page per repository; the
-    # repository id of acme/api comes from state (no GraphQL request).
-    assert after_backfill == {("github", "issues"): 2}
+    # Each repository keeps its own cursor. The run after the backfill asks acme/api from its
+    # cursor (its newest issue or pull request, minus lookback) instead of the backfill start: a
+    # new `since`, one page (the repository id comes from state: no GraphQL request). acme/web
+    # listed nothing, so its `since` is still the backfill's day and its first page a free 304.
+    assert after_backfill == {("github", "issues"): 1, ("github", "issues:304"): 1}
     # Nothing changed: the cursor did not move, `since` is the same, and both first pages are
     # answered 304 from their ETags.
     assert unchanged == {("github", "issues:304"): 2}

@@ -4,16 +4,17 @@ survived faults, clear failures that store nothing, and the cost in requests."""
 from __future__ import annotations
 
 import json
+import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
-from graphql import build_schema, parse, validate
-from requests import Response
+from graphql import parse, validate
 
 from dlt_sources import github as github_module
-from dlt_sources.http import github_reset_delay
+from dlt_sources.budget import graphql_cost
+from dlt_sources.errors import SourceError
 from simorg.faults import Fault
 from simorg.scenario import (
     Deployment,
@@ -24,10 +25,10 @@ from simorg.scenario import (
     Scenario,
     WorkflowRun,
 )
+from simorg.ratelimit import query_cost
 from simorg.server import SimulatedOrg
-from sources_fixtures import ago, cursor, fast_retries, github_source, rows, run  # noqa: F401
+from sources_fixtures import ago, cursor, fast_retries, github_source, rows, run, run_until_done  # noqa: F401
 
-SCHEMA_FILE = "/work/shared/api-examples/github-schema.graphql"
 SHA_A, SHA_B = "a" * 40, "b" * 40
 
 
@@ -122,6 +123,14 @@ def test_first_run_loads_everything_in_the_backfill_window(home):
         (8002, 101, "staging", SHA_A, "main", "bob", None, None, None),
         (9001, 102, "production", SHA_B, "main", "carol", "failure", ago(4) + timedelta(minutes=5), None),
     ]
+    # Each deployment's status history, oldest first (a deployment counts at its first matching status).
+    statuses = {row[0]: [(s["state"], datetime.fromisoformat(s["created_at"]), s["log_url"]) for s in json.loads(row[1])]
+                for row in rows(home, "raw_github", "select id, statuses from {t}.deployments")}
+    assert statuses == {
+        8001: [("in_progress", ago(9), None), ("success", ago(9) + timedelta(minutes=10), "https://ci/8001")],
+        8002: [],
+        9001: [("failure", ago(4) + timedelta(minutes=5), None)],
+    }
 
 
 def test_second_run_fetches_only_changes_and_merges(home):
@@ -158,39 +167,54 @@ def test_second_run_fetches_only_changes_and_merges(home):
     assert rows(home, "raw_github", "select id, latest_status_state from {t}.deployments order by id") == [
         (8001, "success"), (8002, "success"), (9001, "failure"),
     ]
-    # Second run: one GraphQL page per repository for PRs and one for deployments (2 x 2), and the
-    # repository ids for releases come from state. REST: one request per repository and resource;
-    # api's runs changed (#5002 completed, #5003 is new), web's did not and releases did not: 304.
+    # Second run. GraphQL: per resource one check of both repositories, then a page of acme/api
+    # only: its newest PR update (#1002 merged, #1005 new) and its newest deployment activity
+    # (8002's new status) moved, acme/web's did not (2 x 2). REST: one request per repository and
+    # resource; api's runs changed (#5002 completed, #5003 is new), web's did not and releases did
+    # not: 304; the draft v1.1 (#7002) is asked for by id (200: its ETag is not known yet).
     assert second == {
         ("github", "graphql"): 4,
         ("github", "actions/runs"): 1,
         ("github", "actions/runs:304"): 1,
         ("github", "releases:304"): 2,
+        ("github", "release"): 1,
     }
-    # Third run, nothing changed: every REST list is a 304 (free), GraphQL one page per query.
+    # Third run, nothing changed: every REST list and the draft are 304s (free); GraphQL only the
+    # two checks.
     assert unchanged == {
-        ("github", "graphql"): 4,
+        ("github", "graphql"): 2,
         ("github", "actions/runs:304"): 2,
         ("github", "releases:304"): 2,
+        ("github", "release:304"): 1,
     }
 
 
-def test_unchanged_run_after_the_backfill_costs_one_request_per_repository_and_resource(home):
-    with SimulatedOrg(small_scenario()) as org:
+def test_unchanged_hourly_run_costs_at_most_a_fifth_of_a_point_per_repository(home):
+    # 20 repositories with a PR and a deployment each, and a first run to backfill them.
+    repos = [Repo("acme", f"r{n}", 200 + n) for n in range(20)]
+    scenario = Scenario(
+        repos=repos,
+        pull_requests=[PullRequest(r.full_name, 1, 3000 + r.id, "x", "alice", created_at=ago(3), updated_at=ago(2),
+                                   first_commit_at=ago(4)) for r in repos],
+        deployments=[Deployment(r.full_name, 4000 + r.id, SHA_A, "main", "production", ago(2), "bob",
+                                statuses=[DeploymentStatus(r.id, "success", ago(2))]) for r in repos],
+    )
+    with SimulatedOrg(scenario) as org:
         run(home, github_source(org))
         org.reset_requests()
         run(home, github_source(org))
-        requests, budget = dict(org.requests), org.rate_limit_used
+        requests, points = dict(org.requests), dict(org.points_used)
 
-    # 2 repositories x 4 resources: the REST lists (runs, releases) are asked for with the ETag
-    # of the backfill's first page and answered 304, which costs no budget; GraphQL (PRs,
-    # deployments) has no conditional requests: 1 point per repository and query = 4 points.
+    # GraphQL (no conditional requests): per resource one check query of the 20 repositories, 20
+    # one-request connections -> 1 point each, 2 points in all = 0.1 point per repository; the
+    # REST lists answer the ETag of the backfill's first page with 304, which costs nothing.
     assert requests == {
-        ("github", "graphql"): 4,
-        ("github", "actions/runs:304"): 2,
-        ("github", "releases:304"): 2,
+        ("github", "graphql"): 2,
+        ("github", "actions/runs:304"): 20,
+        ("github", "releases:304"): 20,
     }
-    assert budget == 4
+    assert points == {"graphql": 2}
+    assert points["graphql"] / len(repos) <= 0.2
 
 
 def test_owner_lists_its_repositories_and_an_unchanged_listing_is_free(home):
@@ -244,29 +268,54 @@ def test_faults_are_survived(home, monkeypatch):
     assert rows(home, "raw_github", "select count(*) from {t}.deployments") == [(3,)]
 
 
-def test_far_rate_limit_reset_fails_clearly_and_stores_nothing(home):
+def test_a_far_rate_limit_reset_stops_the_run_saying_how_far_it_got_and_the_next_run_resumes(home):
     scenario = small_scenario()
     with SimulatedOrg(scenario) as org:
-        run(home, github_source(org))
-        before = cursor(home, "github", "pull_requests", "updated_at")
+        run_until_done(home, lambda: github_source(org))
         scenario.pull_requests.append(
             PullRequest("acme/api", 5, 1005, "New", "bob", created_at=ago(hours=2), updated_at=ago(hours=2),
                         first_commit_at=ago(hours=3))
         )
-        org.inject(Fault.primary_limit(path="graphql", reset_in=3600))
-        with pytest.raises(PipelineStepFailed) as failure:
-            run(home, github_source(org))
+        scenario.workflow_runs.append(run_record("acme/web", 6002, 0.1))
+        org.inject(Fault.primary_limit(path="graphql", reset_in=3))
+        reset = time.time() + 3
+        org.reset_requests()
+        with pytest.raises(SourceError) as failure:
+            run_until_done(home, lambda: github_source(org, max_rate_limit_wait=1))
+        stopped = dict(org.requests)
 
+        # The next run, after the reset, finishes the two unfinished passes: pull requests a check
+        # and acme/api's page (its newest PR moved), deployments a check (nothing moved); the REST
+        # resources, done, begin their next pass (all 304s).
+        time.sleep(max(reset - time.time(), 0) + 1)
+        org.reset_requests()
+        run_until_done(home, lambda: github_source(org))
+        resumed = dict(org.requests)
+
+    # The PR check meets the spent GraphQL budget (refused); the deployments resource knows from
+    # that answer and sends nothing; the REST resources finish their passes, and what they read is
+    # stored: acme/web's new run.
+    assert stopped == {
+        ("github", "graphql:refused"): 1,
+        ("github", "actions/runs"): 1,
+        ("github", "actions/runs:304"): 1,
+        ("github", "releases:304"): 2,
+        ("github", "release"): 1,
+    }
     message = str(failure.value)
-    assert "GitHub rate limit exhausted; it resets at" in message
-    assert "max_rate_limit_wait of 10 s" in message
-    assert cursor(home, "github", "pull_requests", "updated_at") == before == ago(2)
-    assert rows(home, "raw_github", "select count(*) from {t}.pull_requests where id = 1005") == [(0,)]
+    assert re.search(r"GitHub rate limit exhausted \(graphql\); it resets at \S+ \S+ UTC, \d s from now, more"
+                     r" than the configured max_rate_limit_wait of 1 s\.", message), message
+    assert ("(deployments 0 of 2 repositories done, 2 left; pull_requests 0 of 2 repositories done, 2 left;"
+            " releases 2 of 2 repositories done; workflow_runs 2 of 2 repositories done)") in message
+    assert rows(home, "raw_github", "select count(*) from {t}.workflow_runs where id = 6002") == [(1,)]
 
-    # After the reset (here: a fresh server with the same data) the next run picks the PR up.
-    with SimulatedOrg(scenario) as org:
-        run(home, github_source(org))
-    assert cursor(home, "github", "pull_requests", "updated_at") == ago(hours=2)
+    assert resumed == {
+        ("github", "graphql"): 3,
+        ("github", "actions/runs:304"): 2,
+        ("github", "releases:304"): 2,
+        ("github", "release:304"): 1,
+    }
+    assert cursor(home, "github", "pull_requests", "acme/api") == ago(hours=2)
     assert rows(home, "raw_github", "select count(*), count(distinct id) from {t}.pull_requests") == [(5, 5)]
 
 
@@ -357,33 +406,20 @@ def test_requests_per_1000_pull_requests(home):
     assert requests == 10  # 100 per page, commits inside the page
 
 
-def github_answer(status: int, headers: dict[str, str], body: str) -> Response:
-    response = Response()
-    response.status_code, response._content = status, body.encode()
-    response.headers.update(headers)
-    return response
+def test_every_query_the_source_sends_is_valid_against_githubs_schema_and_priced_like_github(home, github_schema):
+    scenario = small_scenario()
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org))  # the backfill: a page per repository and resource, repository ids
+        run(home, github_source(org))  # unchanged: one check of both repositories per resource
+        sent = sorted(org.graphql_queries)
 
-
-def test_rate_limit_answers_tell_how_long_to_wait():
-    reset_in_90_s = str(int(time.time()) + 90)
-    spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset_in_90_s}
-    assert 88 <= github_reset_delay(github_answer(403, spent, "{}")) <= 90
-    assert 88 <= github_reset_delay(github_answer(429, spent, "{}")) <= 90
-    assert github_reset_delay(github_answer(200, spent, '{"data": {}}')) is None  # the last allowed request
-    assert 88 <= github_reset_delay(github_answer(200, spent, '{"errors": [{"type": "RATE_LIMITED"}]}')) <= 90
-    secondary = '{"message": "You have exceeded a secondary rate limit."}'
-    assert github_reset_delay(github_answer(403, {}, secondary)) == 60  # no retry-after: wait a minute
-    assert github_reset_delay(github_answer(403, {"retry-after": "5"}, secondary)) is None  # dlt reads retry-after
-    assert github_reset_delay(github_answer(403, {}, '{"message": "Resource not accessible"}')) is None
-
-
-def test_every_graphql_query_is_valid_against_the_github_schema():
-    with open(SCHEMA_FILE) as schema_file:
-        schema = build_schema(schema_file.read(), assume_valid=True)
-    queries = [value for name, value in vars(github_module).items() if name.endswith("_QUERY")]
-    assert len(queries) == 3
-    for query in queries:
-        assert validate(schema, parse(query)) == []
+    # PRs, deployments, the repository id of releases, and the two checks (of 2 repositories)
+    assert len(sent) == 5
+    assert sum(query.startswith("query($o0: String!, $n0: String!, $o1: String!") for query in sent) == 2
+    for query in sent:
+        assert validate(github_schema, parse(query)) == []
+        # what the client expects to pay before sending = what the simulated GitHub charged
+        assert graphql_cost(query) == query_cost({"query": query})[0]
 
 
 @pytest.mark.parametrize(

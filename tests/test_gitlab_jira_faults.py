@@ -11,6 +11,7 @@ minutes (so ordered by n); OPS-1 went Open -> In Progress -> Resolved.
 from __future__ import annotations
 
 import base64
+import re
 import time
 from datetime import timedelta
 
@@ -18,8 +19,10 @@ import pytest
 import requests
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from dlt_sources.gitlab import gitlab, gitlab_reset_delay
-from dlt_sources.jira import jira, jira_reset_delay
+from dlt_sources.errors import SourceError
+from dlt_sources.gitlab import gitlab
+from dlt_sources.http import gitlab_reset_delay, jira_reset_delay
+from dlt_sources.jira import jira
 from simorg.faults import Fault
 from simorg.scenario import (
     GitLabDeployment,
@@ -32,7 +35,7 @@ from simorg.scenario import (
     Scenario,
 )
 from simorg.server import SimulatedOrg
-from sources_fixtures import NOW, ago, fast_retries, rows, run  # noqa: F401
+from sources_fixtures import NOW, ago, fast_retries, rows, run, run_until_done  # noqa: F401
 
 BILLING = "acme/platform/billing"
 ISSUES = 250  # Jira pages of 100: three pages (100, 100, 50)
@@ -116,16 +119,20 @@ def test_jira_429_is_waited_out_and_nothing_is_missed(home):
 
 
 @pytest.mark.parametrize("service", ["gitlab", "jira"])
-def test_a_reset_beyond_the_max_wait_fails_at_once_saying_when(home, service):
+def test_a_reset_beyond_the_max_wait_stops_at_once_saying_when_and_how_far(home, service):
     source, name, _secret = SOURCES[service]
     with SimulatedOrg(scenario()) as org:
         org.inject(Fault.too_many_requests(service=service, retry_after=600))
         started = time.monotonic()
-        with pytest.raises(PipelineStepFailed) as failure:
-            run(home, source(org, max_rate_limit_wait=5))
+        with pytest.raises(SourceError) as failure:
+            run_until_done(home, lambda: source(org, max_rate_limit_wait=5))
     assert time.monotonic() - started < 5  # did not wait
-    assert f"{name} rate limit exhausted; it resets at " in str(failure.value)
-    assert "600 s from now, more than the configured max_rate_limit_wait of 5 s" in str(failure.value)
+    message = str(failure.value)
+    assert f"{name} rate limit exhausted; it resets at " in message
+    assert "600 s from now, more than the configured max_rate_limit_wait of 5 s" in message
+    # the resource whose first request met the limit has done none of its one unit (the
+    # project; for Jira the query for projects not seen yet), the others went on
+    assert re.search(r"\w+ 0 of 1 projects done, 1 left", message), message
 
 
 def rate_limited(**headers: str) -> requests.Response:
@@ -183,11 +190,13 @@ def test_a_repeated_jira_page_token_stops_paging_and_the_next_run_catches_up(hom
         org.reset_requests()
         run(home, jira_source(org))
         second_requests = org.requests[("jira", "search_jql")]
-    # Run 1 stops after page 2 instead of asking for it forever: issues 1-200.
+    # Run 1 (no project known yet: one query for projects not seen yet) stops after page 2
+    # instead of asking for it forever: issues 1-200; OPS is known from then on.
     assert first_requests == 2
-    # Run 2 starts at the cursor (issue 200, 10 h ago + 200 min) less the 1 h lookback, floored
-    # to the minute: issues 140..250 = 111, pages of 100 and 11.
-    assert second_requests == 2
+    # Run 2 reads OPS from its cursor (issue 200, 10 h ago + 200 min) less the 1 h lookback,
+    # floored to the minute: issues 140..250 = 111, pages of 100 and 11; and asks once for
+    # projects other than OPS: none.
+    assert second_requests == 3
     assert rows(home, "raw_jira", "select count(*), count(distinct id), max(id) from {t}.issues") == [
         (250, 250, 10250)]
 

@@ -12,7 +12,16 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 from click.testing import CliRunner
-from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus, build_schedule_context, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
 
 from dora.cli import main
 from dora.demo import demo_environment
@@ -114,6 +123,34 @@ def test_schedule_and_sensor_run_by_default_and_the_schedule_follows_dora_schedu
     assert build_refresh_schedule().cron_schedule == "0 * * * *"  # hourly by default
 
 
+@pytest.fixture
+def dagster_instance():
+    """The instance a schedule tick asks whether a refresh is still running (persistent: a
+    schedule context needs an instance ref)."""
+    with instance_for_test() as instance:
+        yield instance
+
+
+def test_the_schedule_skips_its_tick_while_a_refresh_is_queued_or_running(loaded_definitions, dagster_instance):
+    # A refresh waiting for a rate limit must not have the next hourly ticks queue up behind it.
+    schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
+    repository = loaded_definitions.get_repository_def()
+    instance = dagster_instance
+
+    def tick():
+        return schedule.evaluate_tick(build_schedule_context(instance=instance, repository_def=repository))
+
+    assert len(tick().run_requests) == 1
+    for status in (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTED):
+        instance.add_run(DagsterRun(job_name="refresh", run_id=f"run-{status.value}", status=status))
+        skipped = tick()
+        assert (skipped.run_requests, skipped.skip_message) == (
+            [], "A refresh is still queued or running: this tick is skipped.")
+        instance.delete_run(f"run-{status.value}")
+    instance.add_run(DagsterRun(job_name="refresh", run_id="done", status=DagsterRunStatus.FAILURE))
+    assert len(tick().run_requests) == 1  # a finished run (even a failed one) holds nothing up
+
+
 def test_raw_tables_are_stale_after_dora_freshness_hours(loaded_definitions, home, monkeypatch):
     graph = loaded_definitions.resolve_asset_graph()
     assert {graph.get(key(raw)).freshness_policy.fail_window.to_timedelta() for raw in RAW_TABLES} == {
@@ -126,11 +163,12 @@ def test_raw_tables_are_stale_after_dora_freshness_hours(loaded_definitions, hom
 
 
 def test_a_schedule_tick_refreshes_everything_but_the_unconfigured_sources(loaded_definitions, nothing_configured,
-                                                                          monkeypatch):
+                                                                          dagster_instance, monkeypatch):
     schedule = loaded_definitions.resolve_schedule_def("refresh_schedule")
 
     def tick() -> set[str]:
-        context = build_schedule_context(repository_def=loaded_definitions.get_repository_def(),
+        context = build_schedule_context(instance=dagster_instance,
+                                         repository_def=loaded_definitions.get_repository_def(),
                                          scheduled_execution_time=datetime(2026, 11, 20, 10, 15, tzinfo=timezone.utc))
         [request] = schedule.evaluate_tick(context).run_requests  # of the schedule's job, `refresh`
         return {asset.to_user_string() for asset in request.asset_selection}

@@ -131,3 +131,18 @@ def test_rejected_key_names_the_setting_and_hides_the_key(home):
     assert "PagerDuty rejected the credential (401 Unauthorized)" in message
     assert "sources.pagerduty.api_key (environment variable SOURCES__PAGERDUTY__API_KEY)" in message
     assert "pd_wrong_secret_4711" not in message
+
+
+def test_a_three_year_backfill_asks_only_for_windows_of_at_most_six_months(home):
+    # One resolved incident every 5 days for 3 years (219 incidents). 1,100 days in windows of at
+    # most 180 days: 6 of 180 and one of the last 20 days; the simulated PagerDuty refuses (400) any
+    # since/until wider than 6 months and any offset + limit past 10,000, so a complete load shows
+    # every request stayed inside both caps. Plus the list of incidents open now: 8 requests.
+    scenario = Scenario(
+        pagerduty_services=[PagerDutyService("PSVC1", "checkout")],
+        incidents=[resolved(f"P{n}", n, 5 * n + 1) for n in range(219)],
+    )
+    with SimulatedOrg(scenario) as org:
+        run(home, pagerduty_source(org, backfill_days=1100).with_resources("incidents"))
+        assert org.requests == {("pagerduty", "incidents"): 8}
+    assert rows(home, "raw_pagerduty", "select count(*), count(distinct id) from {t}.incidents") == [(219, 219)]

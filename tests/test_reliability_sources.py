@@ -93,9 +93,10 @@ def test_a_run_through_every_survivable_fault_publishes_the_clean_runs_tables(se
 
 @pytest.mark.slow
 def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(install: Install, tmp_path, monkeypatch, capsys):
-    """A spent budget (its own org: the budget stays spent) fails GitHub's extraction at once,
-    naming the reset time; nothing downstream runs and no cursor is stored. After the reset (a
-    fresh org, same data) the next extraction stores exactly the clean run's raw tables."""
+    """A spent GraphQL budget (its own org: the budget stays spent) stops GitHub's extraction,
+    naming the reset time and how far each resource got; what the REST resources read is stored
+    with their cursors, nothing downstream runs. After the reset (a fresh org, same data) the next
+    extraction finishes and stores exactly the clean run's raw tables."""
     home = Home(tmp_path / "home")
     scenario = scenario_copy(install)
     definitions = install.env["DORA_DEFINITIONS_DIR"]
@@ -114,13 +115,17 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
     assert f"{home.run_log} has each failed step's whole error" in failure.value.message
     assert "=== step extract_github failed ===" in home.run_log.read_text()
     assert "GitHub rate limit exhausted" in home.run_log.read_text()
-    stated = re.search(r"✗ extract_github: .*GitHub rate limit exhausted; it resets at (\S+ \S+) UTC", output)
+    stated = re.search(r"✗ extract_github: .*github stopped before finishing: GitHub rate limit exhausted \(graphql\);"
+                       r" it resets at (\S+ \S+) UTC", output)
     assert stated, output
     reset_at = datetime.strptime(stated.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
     assert abs((reset_at - expected_reset).total_seconds()) < 60
     assert "max_rate_limit_wait of 5 s" in output
+    # Releases need each repository's id from GraphQL once: the one repository with releases stops too.
+    assert ("deployments 0 of 2 repositories done, 2 left; pull_requests 0 of 2 repositories done, 2 left;"
+            " releases 1 of 2 repositories done, 1 left; workflow_runs 2 of 2 repositories done") in output
     assert "✓ extract_pagerduty" in output and "dora_dbt" not in output  # the failure stops what depends on it
-    assert cursors(home, "github") == {}
+    assert set(cursors(home, "github")) == {"workflow_runs"}
     assert not home.published.exists()
 
     # After the reset: the next run's extraction (dbt then rebuilds from these raw tables).

@@ -8,8 +8,8 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.github import github
+from dlt_sources.errors import SourceError
 from dlt_sources.gitlab import gitlab
-from dlt_sources.http import SourceError
 from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.settings import missing_settings

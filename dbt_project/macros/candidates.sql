@@ -6,6 +6,20 @@
     the select list; a key that is not a column of the kind stops the build (a typo would
     otherwise be a silently null column). -#}
 {% macro candidate_columns(kind, values) %}
+    {%- set shape = candidate_shape(kind) -%}
+    {%- set names = shape | map(attribute=0) | list -%}
+    {%- for key in values if key not in names -%}
+        {{ exceptions.raise_compiler_error("candidate_columns('" ~ kind ~ "'): '" ~ key ~ "' is not a candidate column; the columns are " ~ names | join(', ')) }}
+    {%- endfor -%}
+    {%- for name, type in shape %}
+        cast({{ values.get(name, 'null') }} as {{ type }}) as {{ name }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+{% endmacro %}
+
+{#- The (name, type) of each column of a candidate of `kind`, in order (after `candidate_id`,
+    which int_<kind>_candidates adds). -#}
+{% macro candidate_shape(kind) %}
     {%- set shapes = {
         'deployment': [
             ('method', 'varchar'), ('source_id', 'varchar'), ('repository', 'varchar'),
@@ -29,12 +43,5 @@
             ('loaded_at', 'decimal(18, 6)'),
         ],
     } -%}
-    {%- set names = shapes[kind] | map(attribute=0) | list -%}
-    {%- for key in values if key not in names -%}
-        {{ exceptions.raise_compiler_error("candidate_columns('" ~ kind ~ "'): '" ~ key ~ "' is not a candidate column; the columns are " ~ names | join(', ')) }}
-    {%- endfor -%}
-    {%- for name, type in shapes[kind] %}
-        cast({{ values.get(name, 'null') }} as {{ type }}) as {{ name }}
-        {{- ',' if not loop.last }}
-    {%- endfor %}
+    {{ return(shapes[kind]) }}
 {% endmacro %}

@@ -12,6 +12,9 @@
         {{ return('-1' if newest is none else 'cast(' ~ "'" ~ newest ~ "'" ~ ' as decimal(18, 6))') }}
     {%- endif -%}
     {%- set stored = run_query('select ' ~ per ~ ', max(loaded_at) from ' ~ this ~ ' group by ' ~ per ~ ' order by 1') -%}
+    {%- if not stored.rows -%}
+        {{ return('-1') }}  {#- nothing stored yet: a CASE without a branch is not SQL #}
+    {%- endif -%}
     {%- set branches = [] -%}
     {%- for row in stored.rows -%}
         {%- do branches.append("when '" ~ row[0] ~ "' then cast('" ~ row[1] ~ "' as decimal(18, 6))") -%}

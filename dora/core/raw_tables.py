@@ -88,8 +88,9 @@ All raw tables live in the warehouse DuckDB file (`$DORA_HOME/warehouse.duckdb`)
 (schema) per source. Every table is written by dlt with `write_disposition="merge"` on its `id`,
 so a re-run never duplicates a row; dlt adds `_dlt_load_id` (the load that last wrote the row: a
 decimal epoch-seconds string that grows with every load) and `_dlt_id`. Timestamps are
-`timestamp with time zone` in UTC. `json` columns hold a JSON list of strings. A table may be
-missing (the source is not configured or has not loaded yet): dbt treats a missing table as empty.
+`timestamp with time zone` in UTC. `json` columns hold a JSON list of strings (GitHub deployments'
+`statuses`: a list of objects). A table may be missing (the source is not configured or has not
+loaded yet): dbt treats a missing table as empty.
 """
 
 

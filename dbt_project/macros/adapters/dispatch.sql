@@ -72,6 +72,17 @@
     {{ not_implemented('json_string_list') }}
 {%- endmacro %}
 
+{#- A join for a FROM clause, after the relation whose raw `json` column `column` holds a list (of
+    objects): each row of that relation once per element of its list, the element as
+    `<alias>.element`, of type json (read a field with `->>`, the same on every warehouse). A row
+    whose value is null or not a list drops out; the order of the elements is not kept. -#}
+{% macro join_json_list(column, alias) -%}
+    {{ return(adapter.dispatch('join_json_list', 'dora')(column, alias)) }}
+{%- endmacro %}
+{% macro default__join_json_list(column, alias) -%}
+    {{ not_implemented('join_json_list') }}
+{%- endmacro %}
+
 {#- A `timestamp with time zone` as a plain UTC `timestamp`. Raw timestamps are `timestamp with
     time zone`; downstream everything is a plain UTC `timestamp`, so week/day buckets never depend
     on the session time zone. -#}

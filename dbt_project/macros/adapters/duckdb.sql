@@ -24,6 +24,10 @@
     from_json({{ column }}, '["varchar"]')
 {%- endmacro %}
 
+{% macro duckdb__join_json_list(column, alias) -%}
+    cross join unnest(from_json({{ column }}, '["json"]')) as {{ alias }}(element)
+{%- endmacro %}
+
 {% macro duckdb__epoch_seconds(timestamp) -%}
     epoch({{ timestamp }})
 {%- endmacro %}

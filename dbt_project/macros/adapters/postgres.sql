@@ -87,6 +87,12 @@
     end
 {%- endmacro %}
 
+{% macro postgres__join_json_list(column, alias) -%}
+    cross join lateral json_array_elements(
+        case when json_typeof({{ column }}) = 'array' then {{ column }} end
+    ) as {{ alias }}(element)
+{%- endmacro %}
+
 {% macro postgres__refresh_statistics(relation) -%}
     analyze {{ relation }}
 {%- endmacro %}

@@ -1,5 +1,9 @@
-{#- github_deployment: a GitHub deployment with a status, deployed at the time of its latest
-    status; `ref` is a branch, a tag or a sha. -#}
+{#- github_deployment: a GitHub deployment with a status; `ref` is a branch, a tag or a sha.
+    It is deployed at its first status in the definition's `state`: history matches each of its
+    statuses (int_deployment_candidate_events, macros/durable_history.sql), so the `inactive`
+    GitHub adds when a newer deployment succeeds changes nothing. `state`, `deployed_at` and `url`
+    here are the latest status's, used as they are only for a row loaded before the statuses were
+    extracted. -#}
 with
 
 github_deployments as (

@@ -9,4 +9,5 @@
     filters=['repository', 'branch', 'label', 'author', 'title', 'workflow', 'event', 'conclusion',
              'tag', 'environment', 'state', 'service', 'project', 'issue_type', 'status', 'component'],
     list_filters={'label': 'labels', 'component': 'components'},
+    event_filter=('state', ref('int_deployment_candidate_events')),
 ) }}
