@@ -127,7 +127,7 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
             " repositories done, 2 left; releases 1 of 2 repositories done, 1 left; workflow_runs 2 of 2 repositories"
             " done") in output
     assert "✓ extract_pagerduty" in output and "dora_dbt" not in output  # the failure stops what depends on it
-    assert set(cursors(home, "github")) == {"workflow_runs"}
+    assert set(cursors(home, "github")) == {"issues", "workflow_runs"}
     assert not home.published.exists()
 
     # After the reset: the next run's extraction (dbt then rebuilds from these raw tables).
