@@ -8,6 +8,7 @@ from dora.core import definitions
 from dora.core.definition_edits import DefinitionRejected, add_definition, remove_definition, upgrade_definitions
 from dora.core.definition_preview import preview
 from dora.core.home import Home, definitions_dir
+from dora.run_cli import chosen_warehouse
 
 
 def _option(column: str) -> str:
@@ -61,10 +62,10 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
     defaults = {name: pattern for name, pattern in applied.items() if not row.get(name)}
     if defaults:
         click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
-    home = Home.from_env()
-    result = preview(home.published, kind, row, catalog)
+    published = chosen_warehouse(Home.from_env(), None).published()
+    result = preview(published, kind, row, catalog)
     if result is None:
-        click.echo(f"preview: nothing published yet ({home.published}); run the pipeline to see matches")
+        click.echo(f"preview: nothing published yet ({published.describe()}); run the pipeline to see matches")
     else:
         click.echo(f"preview: matches {result.matched} of {result.candidates} {row['method']} records "
                    f"in the published {kind} history")

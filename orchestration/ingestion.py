@@ -83,8 +83,12 @@ def _source_assets(name: str, graph_source: DltSource, graph_pipeline: Pipeline)
         dagster_dlt_translator=RawTableTranslator(),
     )
     def extract(context: AssetExecutionContext, dlt: DltResource, install: InstallResource):
-        with install.write_lock().held():
+        warehouse = install.warehouse
+        with warehouse.write_lock().held():
             source = configured_sources(install.home)[name]()
-            yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=install.pipeline(name))
+            pipeline = install.pipeline(name)
+            yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline,
+                               **warehouse.dlt_run_settings())
+            warehouse.after_load(pipeline.dataset_name)
 
     return extract
