@@ -8,7 +8,7 @@ from dora.core import definitions
 from dora.core.definition_edits import DefinitionRejected, add_definition, remove_definition, upgrade_definitions
 from dora.core.definition_preview import preview
 from dora.core.home import Home, definitions_dir
-from dora.run_cli import chosen_warehouse
+from dora.core.warehouse import open_warehouse
 
 
 def _option(column: str) -> str:
@@ -62,7 +62,7 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
     defaults = {name: pattern for name, pattern in applied.items() if not row.get(name)}
     if defaults:
         click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
-    published = chosen_warehouse(Home.from_env(), None).published()
+    published = open_warehouse(Home.from_env(), None).published()
     result = preview(published, kind, row, catalog)
     if result is None:
         click.echo(f"preview: nothing published yet ({published.describe()}); run the pipeline to see matches")

@@ -20,8 +20,8 @@ import click
 
 from dora.core.environment import environment_set
 from dora.core.home import DBT_PROJECT_DIR, Home
-from dora.core.warehouse import WarehouseSettingError
-from dora.run_cli import chosen_warehouse, print_summary, run_pipeline, warehouse_option
+from dora.core.warehouse import open_warehouse
+from dora.run_cli import print_summary, run_pipeline, warehouse_option
 from simorg.generate import JIRA_PROJECT, team_of
 from simorg.scenario import Scenario
 
@@ -129,11 +129,8 @@ def demo(warehouse: str | None) -> None:
     from simorg.server import SimulatedOrg
 
     home = demo_home().ensure()
-    chosen = chosen_warehouse(home, warehouse)
-    try:
-        chosen.claim_for_demo()
-    except WarehouseSettingError as error:
-        raise click.ClickException(str(error)) from None
+    chosen = open_warehouse(home, warehouse)
+    chosen.claim_for_demo()
     (home.root / DEMO_MARKER).write_text("The data of `dora demo`'s simulated organisation.\n")
     scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
     definitions = write_demo_definitions(home.root / "definitions", scenario)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from dora.core.home import PROJECT_ROOT, Home, definitions_dir
-from dora.core.warehouse import WAREHOUSES, Warehouse, WarehouseSettingError, open_warehouse
+from dora.core.warehouse import WAREHOUSES, Warehouse, open_warehouse
 
 DAGSTER_YAML = """\
 # Written by dora: one run at a time (DuckDB has one writer), queued rather than failed.
@@ -42,15 +42,6 @@ def warehouse_option(command):
                         help="duckdb or postgres (default: the `warehouse` setting, env WAREHOUSE, else duckdb)")(command)
 
 
-def chosen_warehouse(home: Home, kind: str | None) -> Warehouse:
-    """The warehouse of kind `kind` (else the configured one); a setting that cannot be used ends
-    the command with its message."""
-    try:
-        return open_warehouse(home, kind)
-    except WarehouseSettingError as error:
-        raise click.ClickException(str(error)) from None
-
-
 def run_pipeline(home: Home, definitions: Path, warehouse: Warehouse | None = None) -> None:
     """Extract the configured sources, rebuild, publish, for the install in `home` with the
     definition files in `definitions`, into `warehouse` (default: the configured one); raise
@@ -74,10 +65,14 @@ def run_pipeline(home: Home, definitions: Path, warehouse: Warehouse | None = No
         if keys:
             click.echo(f"Skipping {source}: not configured (set {' and '.join(keys)}).", err=True)
 
-    warehouse = warehouse or chosen_warehouse(home, None)
-    with run_lock(home) as acquired:
+    warehouse = warehouse or open_warehouse(home, None)
+    shared = warehouse.run_lock()
+    with run_lock(home) as acquired, (shared.acquired(wait=False) if shared else contextlib.nullcontext(True)) as alone:
         if not acquired:
             raise click.ClickException("Another run is in progress for this data directory; try again when it ends.")
+        if not alone:
+            raise click.ClickException(f"Another install is running on the warehouse {warehouse.describe()}; "
+                                       "try again when it ends.")
         use_dagster_home(home)
         from orchestration.automation import refresh_selection
         from orchestration.definitions import build_definitions
@@ -124,7 +119,7 @@ def print_summary(home: Home, warehouse: Warehouse) -> None:
 def run(warehouse: str | None) -> None:
     """Extract, rebuild history and marts, publish: one full refresh now."""
     home = Home.from_env()
-    chosen = chosen_warehouse(home, warehouse)
+    chosen = open_warehouse(home, warehouse)
     run_pipeline(home, definitions_dir(), chosen)
     print_summary(home, chosen)
 
@@ -136,7 +131,7 @@ def status(warehouse: str | None) -> None:
     from dagster import DagsterInstance
 
     home = Home.from_env()
-    published = chosen_warehouse(home, warehouse).published()
+    published = open_warehouse(home, warehouse).published()
     use_dagster_home(home)
     with DagsterInstance.get() as instance:
         records = instance.get_run_records(limit=1)

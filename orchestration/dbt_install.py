@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource, DbtProject, DbtProjectPreparer
 from dagster_shared.record import replace
 from packaging.version import Version
 
+from dora.core.environment import environment_set
 from dora.core.home import DBT_PROJECT_DIR, Home
 from dora.core.warehouse import Warehouse
 
@@ -45,14 +46,16 @@ def install_dbt_project(home: Home, definitions: Path, warehouse: Warehouse) -> 
             link.symlink_to(target)
     _write_if_changed(project_dir / "profiles.yml", install_profile(warehouse))
     project = replace(DbtProject(project_dir=project_dir, profiles_dir=project_dir), preparer=InstallPreparer())
-    project.prepare_if_dev()
+    with environment_set(warehouse.dbt_environment()):  # `dbt parse` reads the profile too
+        project.prepare_if_dev()
     return project
 
 
 def install_profile(warehouse: Warehouse) -> str:
-    """dbt_project/profiles.yml with this install's warehouse as the default target, so dbt (run by
-    the pipeline, or by hand in $DORA_HOME/dbt) needs no environment variable for it but a
-    server's password (Warehouse.dbt_environment), which never goes into the file."""
+    """dbt_project/profiles.yml with this install's warehouse as the default target. A DuckDB
+    install's path is written in, so dbt run by hand in $DORA_HOME/dbt needs nothing more; a
+    server's connection never goes into the file: dbt gets it in its environment while it runs
+    (Warehouse.dbt_environment)."""
     profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
     for profile in profiles.values():
         profile["target"] = warehouse.dbt_target

@@ -3,17 +3,17 @@
 The connection is dlt's setting `destination.postgres.credentials` (from the environment, e.g.
 DESTINATION__POSTGRES__CREDENTIALS=postgresql://user:password@host:port/db, or .dlt/secrets.toml),
 resolved by dlt's own configuration code so dlt, dbt and this module always use the same one.
-The password stays in memory: dbt reads it from an environment variable of its process (dbt's
-DBT_ENV_SECRET_ prefix keeps it out of dbt's logs), never from a file, and `describe` leaves it out.
+While dbt runs, its `postgres` target reads DORA_PG_* variables derived from those credentials;
+the password in DBT_ENV_SECRET_DORA_PG_PASSWORD (dbt keeps DBT_ENV_SECRET_* out of its logs),
+never in a file, and `describe` leaves it out.
 
-Writers take turns with a session-level advisory lock of that database: two installs pointing at
-one database never write at once, and the server releases the lock of a writer whose process
-dies (its connection closes; keepalives notice a host that vanished within about two minutes).
+Writers take turns with session-level advisory locks of that database (dora.core.warehouse_lock):
+a `dora run` holds one for the whole run, each writing step one while it writes, so two installs
+pointing at one database never run at once and a scheduled run waits for a manual one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -27,8 +27,8 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
 from dora.core.published import PostgresReader, PublishedMarts, PublishedReader
-from dora.core.warehouse import Warehouse, WarehouseSettingError
-from dora.core.warehouse_lock import WriteLock
+from dora.core.warehouse import Warehouse, WarehouseUnusable
+from dora.core.warehouse_lock import RUN_KEY, WRITE_KEY, AdvisoryLock, WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ BUILD_SCHEMA = "marts_build"
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_DORA_PG_PASSWORD"  # read by dbt_project/profiles.yml
 LOADER_FILE_FORMAT = "insert_values"
 DEMO_MARKER = "dora_demo"  # the schema marking a database as `dora demo`'s
-# Advisory locks belong to one database: two installs share this key only when they share it.
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"dora-pipeline warehouse writer").digest()[:8], "big", signed=True)
 # The server drops the session (and the lock) of a client silent this long: 60 + 6 x 10 s.
 KEEPALIVES = {"tcp_keepalives_idle": 60, "tcp_keepalives_interval": 10, "tcp_keepalives_count": 6}
 
@@ -49,9 +47,11 @@ def credentials_from_settings() -> PostgresCredentials:
     try:
         return resolve_configuration(PostgresCredentials(), sections=("destination", "postgres", "credentials"))
     except ConfigurationException as error:
-        missing = ", ".join(getattr(error, "missing_fields", [])) or "the connection"
-        raise WarehouseSettingError(
-            f"The warehouse is postgres, but destination.postgres.credentials lacks {missing}: set "
+        missing = getattr(error, "fields", None)
+        problem = (f"lacks {', '.join(missing)}" if missing and "host" not in missing
+                   else "is not set" if missing else "is not a connection string")
+        raise WarehouseUnusable(
+            f"The warehouse is postgres, but destination.postgres.credentials {problem}: set "
             "DESTINATION__POSTGRES__CREDENTIALS=postgresql://user:password@host:port/database (or "
             "[destination.postgres] credentials = \"...\" in .dlt/secrets.toml). dlt requires a password "
             "even for a server that does not ask for one.") from None
@@ -76,17 +76,31 @@ class PostgresWarehouse(Warehouse):
     def connect(self, autocommit: bool = False, **settings: Any):
         """A new psycopg2 connection, its session's settings given by name (e.g. TimeZone="UTC")."""
         query = self.credentials.query or {}
-        connection = psycopg2.connect(
-            host=self.credentials.host, port=self.credentials.port, user=self.credentials.username,
-            password=self.credentials.password, dbname=self.credentials.database, application_name="dora",
-            connect_timeout=int(self.credentials.connect_timeout or 15),
-            options=" ".join(f"-c {name}={value}" for name, value in settings.items()),
-            **{name: value for name, value in query.items() if name.startswith("ssl")})
+        try:
+            connection = psycopg2.connect(
+                host=self.credentials.host, port=self.credentials.port, user=self.credentials.username,
+                password=self.credentials.password, dbname=self.credentials.database, application_name="dora",
+                connect_timeout=int(self.credentials.connect_timeout or 15),
+                options=" ".join(f"-c {name}={value}" for name, value in settings.items()),
+                **{name: value for name, value in query.items() if name.startswith("ssl")})
+        except psycopg2.OperationalError as error:  # the server's words; they never hold the password
+            raise WarehouseUnusable(f"Cannot connect to the warehouse {self.describe()} "
+                                    f"(destination.postgres.credentials): {str(error).strip()}") from None
         connection.autocommit = autocommit
         return connection
 
     def write_lock(self) -> WriteLock:
-        return AdvisoryWriteLock(self)
+        return AdvisoryLock(self._lock_session, WRITE_KEY)
+
+    def run_lock(self) -> WriteLock:
+        """Two installs pointing at this database never run at once (a DuckDB file has one data
+        directory, whose own run lock is enough)."""
+        return AdvisoryLock(self._lock_session, RUN_KEY)
+
+    def _lock_session(self):
+        """A connection of its own holding an advisory lock: if its process dies, the server closes
+        the session and frees the lock (keepalives notice a vanished host within ~2 minutes)."""
+        return self.connect(autocommit=True, **KEEPALIVES)
 
     def dlt_destination(self) -> Any:
         return dlt.destinations.postgres(credentials=self.credentials)
@@ -97,13 +111,16 @@ class PostgresWarehouse(Warehouse):
         return {"loader_file_format": LOADER_FILE_FORMAT}
 
     def dbt_output(self) -> dict[str, Any]:
-        """The connection as literals but the password, which dbt reads from its environment."""
-        return {"host": self.credentials.host, "port": int(self.credentials.port), "user": self.credentials.username,
-                "dbname": self.credentials.database, "sslmode": (self.credentials.query or {}).get("sslmode", "prefer"),
-                "password": "{{ env_var('" + PASSWORD_VARIABLE + "', '') }}", "schema": BUILD_SCHEMA}
+        """Only where the marts are built: the connection reaches dbt through its environment."""
+        return {"schema": BUILD_SCHEMA}
 
     def dbt_environment(self) -> dict[str, str]:
-        return {PASSWORD_VARIABLE: self.credentials.password or ""}
+        """The variables dbt_project/profiles.yml's `postgres` target reads, from dlt's credentials:
+        one connection setting for dlt, dbt and dora, nothing of it written to a file."""
+        return {"DORA_PG_HOST": self.credentials.host, "DORA_PG_PORT": str(self.credentials.port),
+                "DORA_PG_USER": self.credentials.username, "DORA_PG_DBNAME": self.credentials.database,
+                "DORA_PG_SSLMODE": (self.credentials.query or {}).get("sslmode", "prefer"),
+                PASSWORD_VARIABLE: self.credentials.password or ""}
 
     def after_load(self, dataset: str) -> None:
         """dlt does not analyze the tables it creates or fills: until autovacuum does, the next dbt
@@ -120,7 +137,7 @@ class PostgresWarehouse(Warehouse):
             cursor.execute("select nspname from pg_namespace where nspname in ('history', %s)", [DEMO_MARKER])
             found = {name for (name,) in cursor.fetchall()}
             if "history" in found and DEMO_MARKER not in found:
-                raise WarehouseSettingError(
+                raise WarehouseUnusable(
                     f"{self.describe()} holds an install's history, which the demo's simulated records must never "
                     "join: point DESTINATION__POSTGRES__CREDENTIALS at a database of its own for the demo.")
             cursor.execute(f"create schema if not exists {DEMO_MARKER}")
@@ -133,25 +150,6 @@ class PostgresWarehouse(Warehouse):
 
     def published(self) -> PublishedMarts:
         return PostgresPublished(self)
-
-
-@dataclass(frozen=True)
-class AdvisoryWriteLock(WriteLock):
-    """pg_advisory_lock on LOCK_KEY, held by a connection of its own for the block."""
-
-    warehouse: PostgresWarehouse
-
-    @contextmanager
-    def acquired(self, wait: bool) -> Iterator[bool]:
-        with closing(self.warehouse.connect(autocommit=True, **KEEPALIVES)) as connection, connection.cursor() as cursor:
-            if wait:
-                cursor.execute("select pg_advisory_lock(%s)", [LOCK_KEY])
-            else:
-                cursor.execute("select pg_try_advisory_lock(%s)", [LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    yield False
-                    return
-            yield True  # closing the connection releases the lock
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ WAREHOUSES = ("duckdb", "postgres")
 DEFAULT_WAREHOUSE = "duckdb"
 
 
-class WarehouseSettingError(ValueError):
-    """A warehouse setting that cannot be used; the message says which setting to fix."""
+class WarehouseUnusable(RuntimeError):
+    """A warehouse that cannot be used (a bad setting, a server that refuses): the message says why
+    and which setting to look at, never a secret."""
 
 
 def warehouse_kind(chosen: str | None = None) -> str:
@@ -34,7 +35,7 @@ def warehouse_kind(chosen: str | None = None) -> str:
 
     kind = chosen or dlt.config.get("warehouse") or DEFAULT_WAREHOUSE
     if kind not in WAREHOUSES:
-        raise WarehouseSettingError(f"Unknown warehouse {kind!r} (setting `warehouse`, env WAREHOUSE, or "
+        raise WarehouseUnusable(f"Unknown warehouse {kind!r} (setting `warehouse`, env WAREHOUSE, or "
                                     f"--warehouse): choose one of {', '.join(WAREHOUSES)}.")
     return kind
 
@@ -62,6 +63,11 @@ class Warehouse(ABC):
     @abstractmethod
     def write_lock(self) -> WriteLock:
         """Held by every step that writes the warehouse (dlt loads, dbt builds, publishing)."""
+
+    def run_lock(self) -> WriteLock | None:
+        """Held for a whole `dora run` (never waited for) beside its data directory's run lock,
+        when the warehouse may be shared beyond that directory; None when it cannot be."""
+        return None
 
     @abstractmethod
     def dlt_destination(self) -> Any:
