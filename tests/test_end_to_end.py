@@ -56,10 +56,14 @@ PagerDuty incidents (created - resolved, urgency high unless said):
 from __future__ import annotations
 
 import json
+import time
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg2
+import psycopg2.errors
 import pytest
 from click.testing import CliRunner
 from dlt.common.versioned_state import decompress_state
@@ -231,6 +235,13 @@ class PostgresRun:
     install: Install
     environment: dict[str, str]  # what the run had: the install, the org, the connection
     output: str  # what `dora run` printed
+
+    @property
+    def pipeline(self) -> CorePostgresWarehouse:
+        """The warehouse as the pipeline's account sees it (dlt's credentials of the run)."""
+        credentials = PostgresCredentials()
+        credentials.parse_native_representation(self.environment["DESTINATION__POSTGRES__CREDENTIALS"])
+        return CorePostgresWarehouse(credentials)
 
 
 @pytest.fixture(scope="module")
@@ -557,14 +568,12 @@ def test_status_reads_the_warehouse_the_setting_names(postgres_run):
 
 
 @pytest.fixture(scope="module")
-def published(first_run) -> PublishedMarts:
+def published(request, first_run) -> PublishedMarts:
     """What readers see after the first run: DuckDB's marts and history (the warehouse copy), or
     the PostgreSQL warehouse's published schemas, read as the pipeline's account."""
     if isinstance(first_run, Path):
         return published_marts(first_run)
-    credentials = PostgresCredentials()
-    credentials.parse_native_representation(first_run.cluster.pipeline_credentials(first_run.name))
-    return CorePostgresWarehouse(credentials).published()
+    return request.getfixturevalue("postgres_run").pipeline.published()
 
 
 def test_a_new_definitions_preview_counts_the_published_history(published, org):
@@ -584,3 +593,53 @@ def test_the_dashboard_reads_the_published_marts(published, tmp_path):
         "deployment_frequency": round(49 / 30, 6), "lead_time": 9.0, "change_failure_rate": round(3 / 7, 6),
         "time_to_restore": 2.0}  # test_summary_over_the_last_30_and_90_days
     assert [week["deployments"] for week in data["scopes"]["org:"]["weekly"]] == [2, 0, 4, 3]
+
+
+# --- BI readers of the PostgreSQL warehouse (README.md, "Reading the marts on PostgreSQL") --------
+
+def readme_sql(heading: str) -> list[str]:
+    """The statements of the first SQL block below `heading` in README.md."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split(heading, 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
+    return [statement.strip() for statement in block.split(";") if statement.strip()]
+
+
+def test_a_read_only_role_reads_every_publish_and_a_reader_in_a_transaction_never_holds_one_up(postgres_run):
+    database, cluster = postgres_run.warehouse.name, postgres_run.warehouse.cluster
+    statements = readme_sql("### Reading the marts on PostgreSQL")
+    assert statements[0] == "create role dora_reader login password 'choose-one'"
+    with closing(cluster.connect(database)) as admin, admin.cursor() as cursor:
+        cursor.execute("drop role if exists dora_reader")  # (a rerun of the module in one cluster)
+        cursor.execute(statements[0])
+    with closing(postgres_run.pipeline.connect(autocommit=True)) as owner, owner.cursor() as cursor:
+        for statement in statements[1:]:
+            cursor.execute(statement.replace("database dora", f"database {database}"))
+    reader = psycopg2.connect(host="127.0.0.1", port=cluster.port, user="dora_reader", dbname=database)
+    try:
+        with reader.cursor() as cursor:
+            # A BI query's transaction, open on the published marts (holding a lock on its tables)
+            cursor.execute("select count(*) from marts.deployments")
+            assert cursor.fetchall() == [(9,)]
+            started = time.monotonic()
+            counts = postgres_run.pipeline.publish()  # what the next run's last step does
+            assert time.monotonic() - started < 10  # it never waited for the reader
+            assert counts["marts.deployments"] == 9
+            # the same transaction's next statement reads the new publish, granted like the old
+            cursor.execute("select count(*), min(deployment_id) from marts.deployments")
+            assert cursor.fetchall() == [(9, "github_deployment:3001")]
+            cursor.execute("select count(*) from meta.source_freshness")
+            assert cursor.fetchall() == [(5,)]
+            cursor.execute("select count(*) from history.deployment_history")
+            assert cursor.fetchall() == [(17,)]
+        reader.rollback()
+        for forbidden in ("insert into marts.deployments (deployment_id) values ('x')",
+                          "select count(*) from raw_github.pull_requests", "create table marts.mine (x int)"):
+            with reader.cursor() as cursor, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cursor.execute(forbidden)
+            reader.rollback()
+    finally:
+        reader.close()
+    # the reader gone, the next publish drops every replaced version
+    postgres_run.pipeline.publish()
+    assert execute(postgres_run.warehouse, "select nspname from pg_namespace where nspname like 'm%' order by 1") == [
+        ("marts",), ("marts_build",), ("meta",)]
