@@ -45,16 +45,20 @@ def demo(work: Path, repeats: int, log) -> list[Figure]:
     ]
 
 
-def dora_run(work: Path, scale: float, log) -> list[Figure]:
+def dora_run(work: Path, scale: float, log, warehouse: str = "duckdb") -> list[Figure]:
+    """One fresh `dora run` at `scale` into `warehouse`: `postgres` loads the database named by
+    DESTINATION__POSTGRES__CREDENTIALS in the environment (an empty one: the run does not reset it)."""
     scenario = scenario_at(scale, datetime.now(timezone.utc))
-    home = work / f"run-{scale:g}"
+    home = work / f"run-{warehouse}-{scale:g}"
     shutil.rmtree(home, ignore_errors=True)
+    label = f"`dora run --warehouse {warehouse}`, scale {scale:g}"
     with SimulatedOrg(scenario, frozen=True, rate_limit=10**9) as org:
-        child = run_child([str(BIN / "dora"), "run"], env={"DORA_HOME": str(home), **settings(org)}, check=False)
+        child = run_child([str(BIN / "dora"), "run", "--warehouse", warehouse],
+                          env={"DORA_HOME": str(home), **settings(org)}, check=False)
     if child.failure():
-        log(f"dora run at scale {scale} {child.failure()}")
-        return [Figure("end to end", f"`dora run`, scale {scale:g}", child.failure())]
-    log(f"dora run at scale {scale}: {child.seconds:.1f} s, {child.peak_rss_mib:.0f} MiB peak; {steps(child.output)}")
-    return [Figure("end to end", f"`dora run`, scale {scale:g} ({len(scenario.pull_requests):,} PRs), fresh",
+        log(f"{label} {child.failure()}")
+        return [Figure("end to end", label, child.failure())]
+    log(f"{label}: {child.seconds:.1f} s, {child.peak_rss_mib:.0f} MiB peak; {steps(child.output)}")
+    return [Figure("end to end", f"{label} ({len(scenario.pull_requests):,} PRs), fresh",
                    f"{child.seconds:.1f} s, {child.peak_rss_mib:.0f} MiB peak", "", None),
-            Figure("end to end", f"`dora run` steps, scale {scale:g}", steps(child.output))]
+            Figure("end to end", f"{label}: steps", steps(child.output))]

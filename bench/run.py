@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check-scale", type=float, default=0.01,
                         help="scale at which mart contents are compared row for row (lower bound, incremental vs full)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per timed figure (the median is reported)")
+    parser.add_argument("--run-warehouses", default="duckdb",
+                        help="comma-separated warehouses of `dora run` (postgres: an empty database named by "
+                             "DESTINATION__POSTGRES__CREDENTIALS, one scale per database)")
     parser.add_argument("--no-demo", action="store_true", help="skip `dora demo`")
     parser.add_argument("--sections", default="extraction,rate-limits,transformation,end-to-end")
     parser.add_argument("--output", type=Path, default=DOCS, help="the Markdown file to write ('-' for none)")
@@ -98,7 +101,8 @@ def main(argv: list[str] | None = None) -> None:
             if not args.no_demo:
                 figures += end_to_end.demo(work, args.repeats, log)
             for scale in filter(None, args.run_scales.split(",")):
-                figures += end_to_end.dora_run(work, float(scale), log)
+                for warehouse in args.run_warehouses.split(","):
+                    figures += end_to_end.dora_run(work, float(scale), log, warehouse)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     minutes = (time.perf_counter() - started) / 60

@@ -8,6 +8,7 @@ from dora.core import definitions
 from dora.core.definition_edits import DefinitionRejected, add_definition, remove_definition, upgrade_definitions
 from dora.core.definition_preview import preview
 from dora.core.home import Home, definitions_dir
+from dora.core.warehouse import open_warehouse
 
 
 def _option(column: str) -> str:
@@ -63,14 +64,14 @@ def _add(kind: str, method: str, definition_id: str | None, filters: dict[str, s
         click.echo("defaults applied: " + ", ".join(f"{name}={pattern!r}" for name, pattern in defaults.items()))
     if method == "github_issue":
         click.echo("note: GitHub issues are read only with sources.github.issues = true (SOURCES__GITHUB__ISSUES)")
-    home = Home.from_env()
     if kind == "rework":
         click.echo("preview: rework definitions are matched after history; the next run lists what they match "
                    "in marts.deployments.rework_reason")
         return
-    result = preview(home.published, kind, row, catalog)
+    published = open_warehouse(Home.from_env(), None).published()
+    result = preview(published, kind, row, catalog)
     if result is None:
-        click.echo(f"preview: nothing published yet ({home.published}); run the pipeline to see matches")
+        click.echo(f"preview: nothing published yet ({published.describe()}); run the pipeline to see matches")
     else:
         click.echo(f"preview: matches {result.matched} of {result.candidates} {row['method']} records "
                    f"in the published {kind} history")

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
+from dora.core.environment import environment_set
 from dora.core.home import DBT_PROJECT_DIR, Home
+from dora.core.warehouse import open_warehouse
+from dora.run_cli import print_summary, run_pipeline, warehouse_option
 from simorg.generate import JIRA_PROJECT, team_of
 from simorg.scenario import Scenario
 
@@ -130,13 +130,15 @@ def rewrite_definition_file(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 @click.command()
-def demo() -> None:
+@warehouse_option
+def demo(warehouse: str | None) -> None:
     """Run the pipeline against a built-in simulated organisation (GitHub + PagerDuty, GitLab + Jira)."""
-    from dora.run_cli import print_summary, run_pipeline
     from simorg.generate import demo_scenario
     from simorg.server import SimulatedOrg
 
     home = demo_home().ensure()
+    chosen = open_warehouse(home, warehouse)
+    chosen.claim_for_demo()
     (home.root / DEMO_MARKER).write_text("The data of `dora demo`'s simulated organisation.\n")
     scenario = demo_scenario(datetime.now(timezone.utc).replace(microsecond=0))
     definitions = write_demo_definitions(home.root / "definitions", scenario)
@@ -144,8 +146,8 @@ def demo() -> None:
         click.echo(f"Simulated org serving GitHub at {org.github_url}, PagerDuty at {org.pagerduty_url}, "
                    f"GitLab at {org.gitlab_url} and Jira at {org.jira_url}", err=True)
         with environment_set(demo_environment(org, scenario)):
-            run_pipeline(home, definitions)
-    print_summary(home)
+            run_pipeline(home, definitions, chosen)
+    print_summary(home, chosen)
     click.echo(f"\nThe demo keeps its own data directory: DORA_HOME={home.root} dora status")
     click.echo(f"and its own definition files, kept as you edit them (delete one to get the demo's back): "
                f"{definitions}")
@@ -160,19 +162,3 @@ def demo_home() -> Home:
     if (root / DEMO_MARKER).exists() or (root.name == "demo" and not Home(root).warehouse.exists()):
         return Home(root)
     return Home(root / "demo")
-
-
-@contextmanager
-def environment_set(values: dict[str, str]) -> Iterator[None]:
-    """The settings in `values` for the duration of the block, the previous ones restored after:
-    the demo must not leave the simulated org's settings behind in the process."""
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from dora.core.home import PROJECT_ROOT, Home, definitions_dir
+from dora.core.warehouse import WAREHOUSES, Warehouse, open_warehouse
 
 DAGSTER_YAML = """\
 # Written by dora: one run at a time (DuckDB has one writer), queued rather than failed.
@@ -35,9 +36,16 @@ def use_dagster_home(home: Home) -> None:
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
 
 
-def run_pipeline(home: Home, definitions: Path) -> None:
+def warehouse_option(command):
+    """`--warehouse`: which warehouse the command works on, instead of the `warehouse` setting."""
+    return click.option("--warehouse", type=click.Choice(WAREHOUSES), default=None,
+                        help="duckdb or postgres (default: the `warehouse` setting, env WAREHOUSE, else duckdb)")(command)
+
+
+def run_pipeline(home: Home, definitions: Path, warehouse: Warehouse | None = None) -> None:
     """Extract the configured sources, rebuild, publish, for the install in `home` with the
-    definition files in `definitions`; raise ClickException on failure."""
+    definition files in `definitions`, into `warehouse` (default: the configured one); raise
+    ClickException on failure."""
     from dagster import DagsterInstance
 
     from dlt_sources.settings import REQUIRED, missing_settings
@@ -57,15 +65,20 @@ def run_pipeline(home: Home, definitions: Path) -> None:
         if keys:
             click.echo(f"Skipping {source}: not configured (set {' and '.join(keys)}).", err=True)
 
-    with run_lock(home) as acquired:
+    warehouse = warehouse or open_warehouse(home, None)
+    shared = warehouse.run_lock()
+    with run_lock(home) as acquired, (shared.acquired(wait=False) if shared else contextlib.nullcontext(True)) as alone:
         if not acquired:
             raise click.ClickException("Another run is in progress for this data directory; try again when it ends.")
+        if not alone:
+            raise click.ClickException(f"Another install is running on the warehouse {warehouse.describe()}; "
+                                       "try again when it ends.")
         use_dagster_home(home)
         from orchestration.automation import refresh_selection
         from orchestration.definitions import build_definitions
 
         click.echo("Preparing the pipeline…", err=True)
-        defs = build_definitions(home, definitions)
+        defs = build_definitions(home, definitions, warehouse.kind)
         job = defs.resolve_job_def("refresh")
         selection = refresh_selection(defs.resolve_asset_graph())
         click.echo("Running:", err=True)
@@ -90,31 +103,35 @@ def run_pipeline(home: Home, definitions: Path) -> None:
         )
 
 
-def print_summary(home: Home) -> None:
+def print_summary(home: Home, warehouse: Warehouse) -> None:
     from dora.core.summary import format_headline, org_headline
 
+    published = warehouse.published()
     click.echo("\nDORA metrics, whole organisation, last 30 days:")
-    click.echo(format_headline(org_headline(home.published)))
-    click.echo(f"\nWarehouse:       {home.warehouse}")
-    click.echo(f"Published marts: {home.published}  (open read-only from your BI tool)")
+    click.echo(format_headline(org_headline(published)))
+    click.echo(f"\nWarehouse:       {warehouse.describe()}")
+    click.echo(f"Published marts: {published.describe()}  (open read-only from your BI tool)")
     click.echo(f"Dashboard:       {home.dashboard}")
 
 
 @click.command()
-def run() -> None:
+@warehouse_option
+def run(warehouse: str | None) -> None:
     """Extract, rebuild history and marts, publish: one full refresh now."""
     home = Home.from_env()
-    run_pipeline(home, definitions_dir())
-    print_summary(home)
+    chosen = open_warehouse(home, warehouse)
+    run_pipeline(home, definitions_dir(), chosen)
+    print_summary(home, chosen)
 
 
 @click.command()
-def status() -> None:
-    """Last run, freshness per source, and row counts (reads only the published file)."""
-    import duckdb
+@warehouse_option
+def status(warehouse: str | None) -> None:
+    """Last run, freshness per source, and row counts (reads only the published marts)."""
     from dagster import DagsterInstance
 
     home = Home.from_env()
+    published = open_warehouse(home, warehouse).published()
     use_dagster_home(home)
     with DagsterInstance.get() as instance:
         records = instance.get_run_records(limit=1)
@@ -124,35 +141,33 @@ def status() -> None:
         click.echo(f"Last run: {last.dagster_run.job_name} at {started}: {last.dagster_run.status.value.lower()}")
     else:
         click.echo("Last run: none yet (run `dora run`).")
-    if not home.published.exists():
+    if not published.exists():
         click.echo("Nothing published yet.")
         return
-    con = duckdb.connect(str(home.published), read_only=True)
-    try:
+    with published.connect() as reader:
         click.echo("\nFreshness (last successful load per source):")
-        for source, resource, loaded, rows in con.execute(
+        for source, resource, loaded, rows in reader.rows(
             "select source, resource, last_loaded_at, row_count from meta.source_freshness order by 1, 2"
-        ).fetchall():
+        ):
             when = loaded.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if loaded else "never"
             click.echo(f"  {f'{source}.{resource}':<28} {when:<22} {rows:>9,} rows")
         click.echo("\nHistory and marts (published):")
-        for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('history', 'marts') order by 1, 2"
-        ).fetchall():
-            count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
-            click.echo(f"  {f'{schema}.{table}':<28} {count:>9,} rows")
-    finally:
-        con.close()
+        for table in sorted(name for name in reader.tables() if name.split(".")[0] in ("history", "marts")):
+            schema, name = table.split(".")
+            [(count,)] = reader.rows(f'select count(*) from "{schema}"."{name}"')
+            click.echo(f"  {table:<28} {count:>9,} rows")
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address the UI listens on")
 @click.option("--port", default=3000, show_default=True, type=int, help="port the UI listens on")
-def ui(host: str, port: int) -> None:
+@warehouse_option
+def ui(host: str, port: int, warehouse: str | None) -> None:
     """Start Dagster's UI and daemon for this project (`dagster dev`)."""
     home = Home.from_env()
     use_dagster_home(home)
+    if warehouse:  # the code server reads the setting (dlt's `warehouse`) from its environment
+        os.environ["WAREHOUSE"] = warehouse
     # Dagster's code server runs in the project directory; dlt must still find .dlt/ where the user is.
     os.environ.setdefault("DLT_PROJECT_DIR", os.getcwd())
     sys.exit(subprocess.call([sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),

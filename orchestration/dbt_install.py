@@ -14,7 +14,9 @@ from dagster_dbt import DbtCliResource, DbtProject, DbtProjectPreparer
 from dagster_shared.record import replace
 from packaging.version import Version
 
+from dora.core.environment import environment_set
 from dora.core.home import DBT_PROJECT_DIR, Home
+from dora.core.warehouse import Warehouse
 
 # dbt of this Python environment, whether or not its bin directory is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -22,7 +24,7 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 PER_INSTALL = {"seeds", "profiles.yml", "target", "logs", "dbt_packages", ".user.yml"}
 
 
-def install_dbt_project(home: Home, definitions: Path) -> DbtProject:
+def install_dbt_project(home: Home, definitions: Path, warehouse: Warehouse) -> DbtProject:
     """The dbt project as this install runs it, its manifest prepared.
 
     dbt runs from `$DORA_HOME/dbt`: links to the project's files, `seeds` linked to the
@@ -42,20 +44,22 @@ def install_dbt_project(home: Home, definitions: Path) -> DbtProject:
                 shutil.rmtree(link)  # a home copied without its links
             link.unlink(missing_ok=True)
             link.symlink_to(target)
-    _write_if_changed(project_dir / "profiles.yml", install_profile(home))
+    _write_if_changed(project_dir / "profiles.yml", install_profile(warehouse))
     project = replace(DbtProject(project_dir=project_dir, profiles_dir=project_dir), preparer=InstallPreparer())
-    project.prepare_if_dev()
+    with environment_set(warehouse.dbt_environment()):  # `dbt parse` reads the profile too
+        project.prepare_if_dev()
     return project
 
 
-def install_profile(home: Home) -> str:
-    """dbt_project/profiles.yml with this install's warehouse in place of DORA_WAREHOUSE, so dbt
-    (run by the pipeline, or by hand in $DORA_HOME/dbt) needs no environment variable for it."""
+def install_profile(warehouse: Warehouse) -> str:
+    """dbt_project/profiles.yml with this install's warehouse as the default target. A DuckDB
+    install's path is written in, so dbt run by hand in $DORA_HOME/dbt needs nothing more; a
+    server's connection never goes into the file: dbt gets it in its environment while it runs
+    (Warehouse.dbt_environment)."""
     profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
     for profile in profiles.values():
-        for output in profile["outputs"].values():
-            if output["type"] == "duckdb":
-                output["path"] = str(home.warehouse)
+        profile["target"] = warehouse.dbt_target
+        profile["outputs"][warehouse.dbt_target].update(warehouse.dbt_output())
     return "# Written by dora from dbt_project/profiles.yml for this install.\n" + yaml.safe_dump(profiles, sort_keys=False)
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from dagster import Definitions, definitions
 
 from dora.core.home import Home, definitions_dir
-from orchestration.automation import build_refresh_schedule, definitions_changed, refresh_job
+from dora.core.warehouse import warehouse_kind
+from orchestration.automation import build_definitions_sensor, build_jobs, build_refresh_schedule
 from orchestration.dbt_install import DBT_EXECUTABLE, DoraDbtCliResource, install_dbt_project
 from orchestration.ingestion import DltResource, build_ingestion_assets
 from orchestration.install import InstallResource
@@ -20,16 +21,19 @@ from orchestration.publishing import dashboard, published_marts
 from orchestration.transformation import build_dbt_assets
 
 
-def build_definitions(home: Home, definitions: Path) -> Definitions:
-    """Everything Dagster runs for the install in `home` with the definition files in `definitions`."""
+def build_definitions(home: Home, definitions: Path, warehouse: str | None = None) -> Definitions:
+    """Everything Dagster runs for the install in `home` with the definition files in `definitions`,
+    writing the warehouse of kind `warehouse` (default: the `warehouse` setting, dora.core.warehouse)."""
     home.ensure()
-    install = InstallResource(home_dir=str(home.root), definitions_dir=str(definitions))
-    project = install_dbt_project(home, definitions)
+    install = InstallResource(home_dir=str(home.root), definitions_dir=str(definitions),
+                              warehouse_kind=warehouse_kind(warehouse))
+    project = install_dbt_project(home, definitions, install.warehouse)
+    refresh_job, rebuild_jobs = build_jobs(install.warehouse.describe())
     return Definitions(
         assets=[*build_ingestion_assets(install), build_dbt_assets(project), published_marts, dashboard],
         jobs=[refresh_job],
-        schedules=[build_refresh_schedule()],
-        sensors=[definitions_changed],
+        schedules=[build_refresh_schedule(refresh_job)],
+        sensors=[build_definitions_sensor(rebuild_jobs)],
         resources={
             "install": install,
             "dbt": DoraDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE),
@@ -41,5 +45,6 @@ def build_definitions(home: Home, definitions: Path) -> Definitions:
 
 @definitions
 def defs() -> Definitions:
-    """Loaded by `dagster dev` (workspace.yaml) for the install DORA_HOME and DORA_DEFINITIONS_DIR name."""
+    """Loaded by `dagster dev` (workspace.yaml) for the install DORA_HOME and DORA_DEFINITIONS_DIR
+    name, writing the warehouse of the `warehouse` setting."""
     return build_definitions(Home.from_env(), definitions_dir())

@@ -88,6 +88,7 @@ def _source_assets(name: str, graph_source: DltSource, graph_pipeline: Pipeline)
         rows and cursors (dlt_sources.progress.load_until_done); each raw table reports its last
         load. The source is cut to the selected raw tables first, so only their passes count."""
         tables = {key.path[-1] for key in context.selected_asset_keys}
+        warehouse = install.warehouse
         pipeline = install.pipeline(name)
 
         def selected_source() -> DltSource:
@@ -95,10 +96,12 @@ def _source_assets(name: str, graph_source: DltSource, graph_pipeline: Pipeline)
             return source.with_resources(*[r.name for r in source.selected_resources.values() if r.table_name in tables])
 
         def load(source: DltSource) -> list:
-            return list(dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline))
+            return list(dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline,
+                                **warehouse.dlt_run_settings()))
 
-        with install.write_lock().held():
+        with warehouse.write_lock().held():
             loads = load_until_done(selected_source, load, pipeline)
+            warehouse.after_load(pipeline.dataset_name)
         yield from {result.asset_key: result for results in loads for result in results}.values()
 
     return extract

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,19 +10,24 @@ import dlt
 from dagster import ConfigurableResource
 
 from dlt_sources.pipelines import make_pipeline
+from dora.core.environment import environment_set
 from dora.core.home import Home
-from dora.core.warehouse_lock import FileWriteLock, WriteLock
+from dora.core.warehouse import Warehouse, open_warehouse
+from dora.core.warehouse_lock import WriteLock
 
 
 class InstallResource(ConfigurableResource):
-    """One install: its data directory (DORA_HOME: the warehouse, the published file, dlt's state,
-    the custom API's landing files, the dashboard), its definition files, and the write lock of
-    its warehouse. Assets and sensors receive it beside `dbt` and `dlt` instead of closing over
-    paths or reading environment variables, so one set of definitions serves whichever install
-    the resource names."""
+    """One install: its data directory (DORA_HOME: dlt's state, the custom API's landing files, the
+    dashboard, and a DuckDB warehouse and its published file), its definition files, and its
+    warehouse (`duckdb` or `postgres`, dora.core.warehouse) with the warehouse's write lock. Assets
+    and sensors receive it beside `dbt` and `dlt` instead of closing over paths or reading
+    environment variables, so one set of definitions serves whichever install the resource names.
+    A server's credentials are never part of it (Dagster stores resource settings with each run):
+    the warehouse reads them from dlt's settings where it is used."""
 
     home_dir: str
     definitions_dir: str
+    warehouse_kind: str = "duckdb"
 
     @property
     def home(self) -> Home:
@@ -34,26 +38,23 @@ class InstallResource(ConfigurableResource):
         """The definition files (dbt seeds) users edit."""
         return Path(self.definitions_dir)
 
+    @property
+    def warehouse(self) -> Warehouse:
+        return open_warehouse(self.home, self.warehouse_kind)
+
     def write_lock(self) -> WriteLock:
-        """Held by every step that writes the warehouse (dlt loads, dbt builds, publishing). A
-        DuckDB warehouse is one file that one process may write: its lock is a file beside it."""
-        return FileWriteLock(self.home.root / "warehouse.lock")
+        """Held by every step that writes the warehouse (dlt loads, dbt builds, publishing)."""
+        return self.warehouse.write_lock()
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:
         """While dbt runs: DORA_DEFINITIONS_DIR names the definition files, so dbt's validation
         (macros/validate_definitions.sql) names the files a person edits, not the install's
-        `seeds` link to them. Restored afterwards: nothing else in the process reads it."""
-        previous = os.environ.get("DORA_DEFINITIONS_DIR")
-        os.environ["DORA_DEFINITIONS_DIR"] = self.definitions_dir
-        try:
+        `seeds` link to them; and a server's password is there for dbt's profile. Restored
+        afterwards: nothing else in the process reads them."""
+        with environment_set({"DORA_DEFINITIONS_DIR": self.definitions_dir, **self.warehouse.dbt_environment()}):
             yield
-        finally:
-            if previous is None:
-                del os.environ["DORA_DEFINITIONS_DIR"]
-            else:
-                os.environ["DORA_DEFINITIONS_DIR"] = previous
 
     def pipeline(self, source: str) -> dlt.Pipeline:
         """The dlt pipeline loading `source` into this install's warehouse."""
-        return make_pipeline(source, self.home)
+        return make_pipeline(source, self.home, self.warehouse)

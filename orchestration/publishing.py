@@ -3,7 +3,6 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from dora.core.publish import publish
 from dora.core.summary import org_headline
 from orchestration.install import InstallResource
 
@@ -12,16 +11,18 @@ MARTS = ("deployments", "changes", "incidents", "dora_weekly", "dora_summary", "
 
 @asset(group_name="marts", deps=[AssetKey(["marts", m]) for m in MARTS])
 def published_marts(context: AssetExecutionContext, install: InstallResource) -> MaterializeResult:
-    """The marts copied to a separate read-only DuckDB file, swapped in atomically.
+    """The marts made visible to readers in one step (a new DuckDB file swapped in, or new schemas
+    swapped in on PostgreSQL: dora.core.warehouse).
 
     The org's 30-day headline metrics are recorded as metadata, so Dagster plots them over runs.
     """
-    home = install.home
-    with install.write_lock().held():
-        counts = publish(home)
-    headline = org_headline(home.published)
+    warehouse = install.warehouse
+    with warehouse.write_lock().held():
+        counts = warehouse.publish()
+    published = warehouse.published()
+    headline = org_headline(published)
     metadata = {name: MetadataValue.int(n) for name, n in counts.items() if name.startswith("marts.")}
-    metadata["path"] = MetadataValue.path(str(home.published))
+    metadata["location"] = MetadataValue.text(published.describe())
     for name, value in headline.items():
         if isinstance(value, float):
             metadata[name] = MetadataValue.float(value)
@@ -35,5 +36,5 @@ def dashboard(context: AssetExecutionContext, install: InstallResource) -> Mater
     """A self-contained HTML page with the DORA metrics, opened from disk."""
     from dora.dashboard import render_dashboard
 
-    path = render_dashboard(install.home.published, install.definitions, install.home.dashboard)
+    path = render_dashboard(install.warehouse.published(), install.definitions, install.home.dashboard)
     return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})

@@ -11,7 +11,8 @@ from orchestration.install import InstallResource
 
 class DoraDbtTranslator(DagsterDbtTranslator):
     """Keys a dbt source by the physical raw table (`raw_github/pull_requests`), the same key
-    the dlt assets use, so lineage joins; groups nodes by their folder."""
+    the dlt assets use, so lineage joins; keys and groups a model by its folder
+    (`marts/deployments`: the marts' schema is the target's, `marts` or `marts_build`)."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -20,8 +21,9 @@ class DoraDbtTranslator(DagsterDbtTranslator):
             return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name="ingestion")
         if props["resource_type"] == "seed":
             return spec.replace_attributes(group_name="definitions")
-        # a model's group is its folder: staging -> candidates -> history -> intermediate -> marts
-        return spec.replace_attributes(group_name=props["fqn"][1])
+        # a model's folder: staging -> candidates -> history -> intermediate -> marts
+        folder = props["fqn"][1]
+        return spec.replace_attributes(key=AssetKey([folder, props["name"]]), group_name=folder)
 
 
 def build_dbt_assets(project: DbtProject):

@@ -64,9 +64,11 @@ class PostgresWarehouse:
 
     @classmethod
     def create(cls, cluster: PostgresCluster, template: str | None = None) -> PostgresWarehouse:
+        if template is None:
+            return cls(cluster, cluster.create_database())
         warehouse = cls(cluster, f"dora_{uuid.uuid4().hex[:12]}")
         with closing(cluster.connect()) as con:
-            con.cursor().execute(f"create database {warehouse.name}" + (f" template {template}" if template else ""))
+            con.cursor().execute(f"create database {warehouse.name} template {template}")
         return warehouse
 
     def rows(self, sql: str, parameters: list | None = None) -> list[tuple]:

@@ -113,9 +113,10 @@ def snapshot(warehouse: Path, tables: list[str] = HISTORY_TABLES + MART_TABLES) 
         }
 
 
-def failed_steps() -> str:
-    """The errors of the failed steps of the last Dagster run (DAGSTER_HOME), causes included."""
-    with DagsterInstance.get() as instance:
+def failed_steps(home: Home | None = None) -> str:
+    """The errors of the failed steps of the last Dagster run of `home` (default: DAGSTER_HOME's),
+    causes included."""
+    with (DagsterInstance.from_config(str(home.dagster_home)) if home else DagsterInstance.get()) as instance:
         run_id = instance.get_run_records(limit=1)[0].dagster_run.run_id
         failures = instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
     return "\n".join(failure.dagster_event.event_specific_data.error.to_string() for failure in failures)

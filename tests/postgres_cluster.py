@@ -15,12 +15,18 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 
 SUPERUSER = "dora"
+# The account the pipeline connects as: a password it must send (scram-sha-256), the owner of the
+# databases it writes (tests of installs: the credentials reach dlt, dbt and the pipeline's own
+# connections, or the run fails).
+PIPELINE_USER, PIPELINE_PASSWORD = "dora_pipeline", "pipeline-Secret-7w3"
 # Not UTC on purpose: the models must give the same results whatever the session time zone.
 SERVER_TIME_ZONE = "America/Sao_Paulo"
 SETTINGS = {
@@ -86,6 +92,8 @@ class PostgresCluster:
         try:
             cluster._run(cluster.bin_dir / "initdb", "-D", cluster.data, "-U", SUPERUSER, "--auth=trust",
                          "--encoding=UTF8", "--locale=C")
+            hba = cluster.data / "pg_hba.conf"
+            hba.write_text(f"host all {PIPELINE_USER} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
             with (cluster.data / "postgresql.conf").open("a") as conf:
                 conf.writelines(f"{name} = {value}\n" for name, value in
                                 {**SETTINGS, "port": cluster.port,
@@ -97,6 +105,8 @@ class PostgresCluster:
             details = (error.stdout or "") + (error.stderr or "") + (log.read_text() if log.exists() else "")
             shutil.rmtree(cluster.directory, ignore_errors=True)
             raise RuntimeError(f"PostgreSQL did not start ({' '.join(map(str, error.cmd))}):\n{details}") from error
+        with closing(cluster.connect()) as connection, connection.cursor() as cursor:
+            cursor.execute(f"create role {PIPELINE_USER} login password %s", [PIPELINE_PASSWORD])
         return cluster
 
     def stop(self) -> None:
@@ -110,10 +120,21 @@ class PostgresCluster:
         connection.autocommit = True
         return connection
 
+    def create_database(self, owner: str = SUPERUSER) -> str:
+        """A new, empty database owned by `owner`; its name."""
+        name = f"dora_{uuid.uuid4().hex[:12]}"
+        with closing(self.connect()) as connection, connection.cursor() as cursor:
+            cursor.execute(f"create database {name} owner {owner}")
+        return name
+
+    def pipeline_credentials(self, dbname: str, password: str = PIPELINE_PASSWORD) -> str:
+        """dlt's `destination.postgres.credentials` of an install writing `dbname` as PIPELINE_USER."""
+        return f"postgresql://{PIPELINE_USER}:{password}@127.0.0.1:{self.port}/{dbname}"
+
     def connection_env(self, dbname: str) -> dict[str, str]:
         """The environment variables dbt's `postgres` target (dbt_project/profiles.yml) reads."""
         return {"DORA_PG_HOST": "127.0.0.1", "DORA_PG_PORT": str(self.port), "DORA_PG_USER": SUPERUSER,
-                "DORA_PG_PASSWORD": "", "DORA_PG_DBNAME": dbname}
+                "DBT_ENV_SECRET_DORA_PG_PASSWORD": "", "DORA_PG_DBNAME": dbname}
 
     def _as_account(self, command: list) -> list[str]:
         command = [str(part) for part in command]

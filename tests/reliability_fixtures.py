@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import dlt
@@ -148,30 +149,31 @@ def copy_home(source: Home, target: Path) -> Home:
 # --- comparing tables ---
 
 
-def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
-    return con.execute(
-        "select table_schema, table_name from information_schema.tables where table_schema in ? "
-        "and table_name not like '\\_dlt\\_%' escape '\\' order by 1, 2",
-        [list(schemas)],
-    ).fetchall()
+def _contents(rows: Callable[[str], list[tuple]], schemas: tuple[str, ...],
+              leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
+    """Every row of every table in `schemas` (read with `rows`, on either warehouse), without
+    run-dependent columns (and `leave_out`), in a fixed order; links to a simulated org read
+    `ORG/...` whatever port it listened on."""
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
+    result = {}
+    for schema, table in rows(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in ({listed}) and table_name not like '\\_dlt\\_%' escape '\\' order by 1, 2"):
+        columns = [
+            name for (name,) in rows(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position")
+            if name not in RUN_DEPENDENT_COLUMNS | leave_out
+        ]
+        select = ", ".join(f'"{c}"' for c in columns)
+        found = rows(f'select {select} from "{schema}"."{table}"')
+        result[f"{schema}.{table}"] = sorted((tuple(map(_org_independent, row)) for row in found), key=repr)
+    return result
 
 
-def _contents(path: Path, schemas: tuple[str, ...], leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
-    """Every row of every table in `schemas`, without run-dependent columns (and `leave_out`), in
-    a fixed order; links to a simulated org read `ORG/...` whatever port it listened on."""
+def _duckdb_contents(path: Path, schemas: tuple[str, ...], leave_out: frozenset[str] = frozenset()):
     with duckdb.connect(str(path), read_only=True) as con:
-        result = {}
-        for schema, table in _tables(con, schemas):
-            columns = [
-                name for (name,) in con.execute(
-                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                    "order by ordinal_position", [schema, table]).fetchall()
-                if name not in RUN_DEPENDENT_COLUMNS | leave_out
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            rows = con.execute(f'select {select} from "{schema}"."{table}"').fetchall()
-            result[f"{schema}.{table}"] = sorted((tuple(map(_org_independent, row)) for row in rows), key=repr)
-        return result
+        return _contents(lambda sql: con.execute(sql).fetchall(), schemas, leave_out)
 
 
 def _org_independent(value: object) -> object:
@@ -179,13 +181,39 @@ def _org_independent(value: object) -> object:
     return ORG_URL.sub("ORG", value) if isinstance(value, str) else value
 
 
-def snapshot(published: Path) -> dict[str, list[tuple]]:
+def snapshot(published: Path, leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
     """The published history and marts (what BI tools read)."""
-    return _contents(published, COMPARED_SCHEMAS)
+    return _duckdb_contents(published, COMPARED_SCHEMAS, leave_out)
 
 
 def raw_snapshot(warehouse: Path, leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
-    return _contents(warehouse, RAW_DATASETS, leave_out)
+    return _duckdb_contents(warehouse, RAW_DATASETS, leave_out)
+
+
+def postgres_snapshot(connection, leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
+    """The published history and marts of a PostgreSQL warehouse (a psycopg2 connection to it)."""
+    def rows(sql: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)  # no parameters: psycopg2 leaves % alone
+            return cursor.fetchall()
+    return _contents(rows, COMPARED_SCHEMAS, leave_out)
+
+
+# A history row's fingerprint of the definitions it was evaluated with: md5 of each engine's own
+# text form of a row, compared only within one warehouse (dbt_project/macros/durable_history.sql).
+ENGINE_SPECIFIC_COLUMNS = frozenset({"definitions_hash"})
+
+
+def engine_independent(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """A snapshot as both warehouses give it: numbers to 6 decimals (the engines' last bits and
+    numeric types differ), instants in UTC (each driver returns its own time zone)."""
+    def value(item: object) -> object:
+        if isinstance(item, (float, Decimal)):
+            return round(float(item), 6)
+        if isinstance(item, datetime) and item.tzinfo is not None:
+            return item.astimezone(timezone.utc)
+        return item
+    return {table: sorted((tuple(map(value, row)) for row in rows), key=repr) for table, rows in tables.items()}
 
 
 # The one compared table the reliability scenario leaves empty (it has no GitLab). Every other
@@ -202,7 +230,7 @@ def assert_same_tables(actual: dict[str, list[tuple]], expected: dict[str, list[
     for table in expected:
         missing = [row for row in expected[table] if row not in actual[table]]
         extra = [row for row in actual[table] if row not in expected[table]]
-        assert (missing, extra, len(actual[table])) == ([], [], len(expected[table])), table
+        assert (missing, extra, len(actual[table])) == ([], [], len(expected[table])), (table, missing[:2], extra[:2])
 
 
 # --- extraction alone ---

@@ -28,6 +28,7 @@ from dagster_dbt import DbtProject
 from dbt_fixtures import DbtProjectCopy, execute, load_rows
 from dora.core import definitions
 from dora.core.definition_preview import match_sql, preview
+from dora.core.published import DuckDBReader
 from dora.core.home import Home
 from dora.core.publish import publish
 from orchestration.progress import step_progress
@@ -296,7 +297,7 @@ def test_python_and_dbt_match_filters_the_same_way(project):
     with duckdb.connect() as con:
         for value, pattern, _ in FILTER_CASES:
             name = "label" if isinstance(value, list) else "branch"
-            predicate, parameters = match_sql({name: pattern} if pattern else {})
+            predicate, parameters = match_sql(DuckDBReader(con), {name: pattern} if pattern else {})
             scalar, labels = (None, value) if isinstance(value, list) else (value, None)
             con.execute("create or replace table cases as select ?::varchar as branch, ?::varchar[] as labels",
                         [scalar, labels])

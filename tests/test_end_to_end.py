@@ -1,8 +1,11 @@
 """The whole pipeline (`dora run`: dlt extraction -> dbt build -> publish) against the simulated
-org, on a small hand-written scenario whose marts are worked out by hand below; then records are
-deleted at the source, raw is reloaded from scratch and dbt is run with --full-refresh (nothing
-may change); then the definitions are edited (history is re-evaluated where the source still has
-the record; records gone from the source keep their verdict).
+org, on a small hand-written scenario whose marts are worked out by hand below, on each warehouse:
+DuckDB, and PostgreSQL (`dora run --warehouse postgres` with the connection as its only setting,
+the same expected values). Then, on DuckDB, records are deleted at the source, raw is reloaded
+from scratch and dbt is run with --full-refresh (nothing may change); then the definitions are
+edited (history is re-evaluated where the source still has the record; records gone from the
+source keep their verdict). What only a server warehouse has (the password kept out of every file
+and output, `dora status` and the readers on the database) is checked on the PostgreSQL run.
 
 Times: d(n, "hh:mm") = n days after M, the Monday three weeks before this week's Monday (UTC).
 dora_summary's windows end with today (DORA_WINDOW_END = tomorrow, pinned: the module's runs may
@@ -52,14 +55,30 @@ PagerDuty incidents (created - resolved, urgency high unless said):
 
 from __future__ import annotations
 
+import json
+import time
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import psycopg2
+import psycopg2.errors
 import pytest
+from click.testing import CliRunner
+from dlt.common.versioned_state import decompress_state
+from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
-from dbt_fixtures import contracted_columns, execute, loaded_columns
+from dbt_fixtures import PostgresWarehouse, contracted_columns, execute, loaded_columns
+from dora.cli import main
+from dora.core.definition_preview import Preview, preview
+from dora.core.definitions import load_catalog
+from dora.core.postgres import PostgresWarehouse as CorePostgresWarehouse
+from dora.core.published import PublishedMarts, published_marts
+from dora.dashboard.data import collect
 from dora.demo import demo_environment
-from end_to_end_fixtures import HISTORY_TABLES, MART_TABLES, Install, snapshot
+from end_to_end_fixtures import HISTORY_TABLES, MART_TABLES, Install, failed_steps, snapshot
+from postgres_cluster import PIPELINE_PASSWORD, PIPELINE_USER
 from simorg.scenario import (
     Deployment,
     DeploymentStatus,
@@ -182,6 +201,11 @@ def build_scenario() -> Scenario:
     )
 
 
+SEEDS = {"deployment_definitions": DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
+         "services": SERVICES}
+WINDOW_END_SETTING = {"DORA_WINDOW_END": (TODAY + timedelta(days=1)).date().isoformat()}
+
+
 @dataclass
 class Org:
     install: Install
@@ -191,23 +215,58 @@ class Org:
 @pytest.fixture(scope="module")
 def org(tmp_path_factory):
     scenario = build_scenario()
-    install = Install.create(tmp_path_factory.mktemp("end_to_end"), {
-        "deployment_definitions": DEPLOYMENT_DEFINITIONS,
-        "incident_definitions": INCIDENT_DEFINITIONS,
-        "services": SERVICES,
-    })
+    install = Install.create(tmp_path_factory.mktemp("end_to_end"), SEEDS)
     with SimulatedOrg(scenario) as server, pytest.MonkeyPatch.context() as mp:
-        environment = {**install.environment(), **demo_environment(server, scenario),
-                       "DORA_WINDOW_END": (TODAY + timedelta(days=1)).date().isoformat()}
+        environment = {**install.environment(), **demo_environment(server, scenario), **WINDOW_END_SETTING}
         for name, value in environment.items():
             mp.setenv(name, value)
         yield Org(install, scenario)
 
 
 @pytest.fixture(scope="module")
-def first_run(org):
+def duckdb_first_run(org) -> Path:
     org.install.run()
     return org.install.keep_warehouse("first_run")
+
+
+@dataclass
+class PostgresRun:
+    warehouse: PostgresWarehouse  # the database, read as the tests' superuser
+    install: Install
+    environment: dict[str, str]  # what the run had: the install, the org, the connection
+    output: str  # what `dora run` printed
+
+    @property
+    def pipeline(self) -> CorePostgresWarehouse:
+        """The warehouse as the pipeline's account sees it (dlt's credentials of the run)."""
+        credentials = PostgresCredentials()
+        credentials.parse_native_representation(self.environment["DESTINATION__POSTGRES__CREDENTIALS"])
+        return CorePostgresWarehouse(credentials)
+
+
+@pytest.fixture(scope="module")
+def postgres_run(tmp_path_factory, postgres_cluster) -> PostgresRun:
+    """The same org and definitions through `dora run --warehouse postgres`, the connection as
+    dlt's credentials, a password-protected account owning an empty database."""
+    scenario = build_scenario()
+    install = Install.create(tmp_path_factory.mktemp("end_to_end_postgres"), SEEDS)
+    database = postgres_cluster.create_database(owner=PIPELINE_USER)
+    with SimulatedOrg(scenario) as server:
+        environment = {**install.environment(), **demo_environment(server, scenario), **WINDOW_END_SETTING,
+                       "DESTINATION__POSTGRES__CREDENTIALS": postgres_cluster.pipeline_credentials(database)}
+        result = CliRunner().invoke(main, ["run", "--warehouse", "postgres"], env=environment)
+        failures = failed_steps(install.home) if result.exit_code else ""
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}\n{failures}"
+    return PostgresRun(PostgresWarehouse(postgres_cluster, database), install, environment, result.output)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def first_run(request) -> Path | PostgresWarehouse:
+    """The warehouse after the first run: DuckDB's file (a copy), or the PostgreSQL database
+    (its published marts, its history)."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_first_run")
+    return request.getfixturevalue("postgres_run").warehouse
 
 
 @dataclass
@@ -218,7 +277,7 @@ class AfterDeletions:
 
 
 @pytest.fixture(scope="module")
-def after_deletions(org, first_run):
+def after_deletions(org, duckdb_first_run):
     """PRs 1006 and 1007, run 2005 and incidents PINC4 and PINC5 vanish at the source; raw is
     reloaded from scratch (extraction only), then dbt build --full-refresh: the one build both
     re-reads every reloaded raw row and is asked to rebuild everything."""
@@ -231,7 +290,7 @@ def after_deletions(org, first_run):
     raw_ids = {table: sorted(row[0] for row in org.install.query(f"select id from {table}"))
                for table in ["raw_github.pull_requests", "raw_github.workflow_runs", "raw_pagerduty.incidents"]}
     org.install.dbt_full_refresh()
-    return AfterDeletions(snapshot(first_run),
+    return AfterDeletions(snapshot(duckdb_first_run),
                           snapshot(org.install.keep_warehouse("after_full_refresh")), raw_ids)
 
 
@@ -243,10 +302,16 @@ def after_edit(org, after_deletions):
     return org.install.keep_warehouse("after_edit")
 
 
+def query(warehouse: Path | PostgresWarehouse, sql: str) -> list[tuple]:
+    """The rows of a query, floats rounded to 6 decimals (the warehouses' last bits may differ)."""
+    return [tuple(round(value, 6) if isinstance(value, float) else value for value in row)
+            for row in execute(warehouse, sql)]
+
+
 # --- the first run --------------------------------------------------------------------------------
 
 def test_deployments_match_their_definitions_and_fail_by_attributed_incidents(first_run):
-    assert execute(first_run, """
+    assert query(first_run, """
         select deployment_id, service, team, definition_id, deployed_at::varchar, is_failed, incident_count
         from marts.deployments order by deployment_id""") == [
         ("github_deployment:3001", "search", "Discovery", "search-production", text(2, "10:30"), True, 1),  # PINC2
@@ -264,7 +329,7 @@ def test_deployments_match_their_definitions_and_fail_by_attributed_incidents(fi
 def test_changes_ship_in_the_first_deployment_past_their_merge(first_run):
     # lead = deployed - first commit; coding = opened - first commit; review = merged - opened;
     # deploy wait = deployed - merged (hours). 1001 and 1100 went out with the baselines.
-    assert execute(first_run, """
+    assert query(first_run, """
         select change_id, service, deployment_id, lead_time_hours, coding_hours, review_hours, deploy_wait_hours
         from marts.changes order by change_id""") == [
         ("1002", "checkout", "merged_pr:1002", 5.0, 2.0, 3.0, 0.0),
@@ -278,7 +343,7 @@ def test_changes_ship_in_the_first_deployment_past_their_merge(first_run):
 
 
 def test_incidents_are_attributed_to_the_latest_deployment_within_a_week(first_run):
-    assert execute(first_run, """
+    assert query(first_run, """
         select incident_id, service, team, time_to_restore_hours, deployment_id, attribution,
                recovery_from_deployment_hours
         from marts.incidents order by incident_id""") == [
@@ -291,13 +356,13 @@ def test_incidents_are_attributed_to_the_latest_deployment_within_a_week(first_r
 
 WEEKLY = """
     select week_start::varchar, deployments, deployment_days, changes, lead_time_median_hours,
-           round(lead_time_p90_hours, 6), failed_deployments, round(change_failure_rate, 6), incidents,
+           lead_time_p90_hours, failed_deployments, change_failure_rate, incidents,
            time_to_restore_median_hours, recovery_from_deployment_median_hours
     from marts.dora_weekly where scope = 'org' order by week_start"""
 
 
 def test_weekly_org_metrics(first_run):
-    assert execute(first_run, WEEKLY) == [
+    assert query(first_run, WEEKLY) == [
         # 1001 (d-12) and 2001 (d-11): baselines, no changes
         (week(-14), 2, 2, 0, None, None, 0, 0.0, 0, None, None),
         # PINC6 unresolved and unattributed; no deployment: no failure rate
@@ -312,8 +377,8 @@ def test_weekly_org_metrics(first_run):
 
 
 SUMMARY = """
-    select scope_name, window_days, window_end::varchar, deployments, round(deployments_per_week, 6), changes,
-           lead_time_median_hours, failed_deployments, round(change_failure_rate, 6), incidents,
+    select scope_name, window_days, window_end::varchar, deployments, deployments_per_week, changes,
+           lead_time_median_hours, failed_deployments, change_failure_rate, incidents,
            time_to_restore_median_hours, deployment_frequency_level, lead_time_level,
            change_failure_rate_level, time_to_restore_level, overall_level
     from marts.dora_summary
@@ -325,7 +390,7 @@ WINDOW_END = (TODAY + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")  # DORA_W
 def test_summary_over_the_last_30_and_90_days(first_run):
     # Levels (2023 report): deployments/week >= 1 high, >= 0.25 medium; lead <= 24 h elite;
     # failure rate > 0.15 low; time to restore <= 24 h high. Overall: the lowest.
-    assert execute(first_run, SUMMARY) == [
+    assert query(first_run, SUMMARY) == [
         # 30 days hold days 0..13: 1002, 1003, 1006, 1007, 2002, 3001, 2005 = 7 -> 7 / (30/7);
         # leads 1, 1, 5, 9, 23.5, 24, 30: median 9; failed 3 of 7; ttr 0.75, 2, 24 (PINC6 open): 2
         ("org", 30, WINDOW_END, 7, round(49 / 30, 6), 7, 9.0, 3, round(3 / 7, 6), 4, 2.0,
@@ -362,7 +427,7 @@ def test_history_and_metrics_are_unchanged_by_deletions_and_full_refresh(after_d
 def test_edited_definitions_re_evaluate_only_records_still_at_the_source(after_edit):
     # Version 2 for every candidate the source still has; the deleted ones keep version 1 and
     # their verdict: 1007 (a bot's merge) still counts, PINC4 (low urgency) still does not.
-    assert execute(after_edit, """
+    assert query(after_edit, """
         select candidate_id, is_deployment, definition_id, definitions_version from history.deployment_history
         order by candidate_id""") == [
         ("github_deployment:3001", True, "search-production", 2),
@@ -383,7 +448,7 @@ def test_edited_definitions_re_evaluate_only_records_still_at_the_source(after_e
         ("workflow_run:2004", True, "search-deploy", 2),  # deploy-canary now matches deploy*
         ("workflow_run:2005", True, "search-deploy", 1),  # gone at the source
     ]
-    assert execute(after_edit, """
+    assert query(after_edit, """
         select candidate_id, is_incident, definitions_version from history.incident_history
         order by candidate_id""") == [
         ("pagerduty:PINC1", True, 2),
@@ -399,12 +464,12 @@ def test_edited_definitions_move_the_metrics(after_edit):
     # 1003 leaves: no deployment, and no change (checkout ships only by merged_pr and the baseline).
     # 2004 (d2 09:00, sha H2) arrives: cut-off 1102's merge, so it ships 1102 before 3001 does:
     # lead d2 09:00 - d1 11:00 = 22, wait 17; 3001 ships nothing. PINC3 (d2 09:30) lands on 2004.
-    assert execute(after_edit, "select deployment_id, is_failed from marts.deployments order by 1") == [
+    assert query(after_edit, "select deployment_id, is_failed from marts.deployments order by 1") == [
         ("github_deployment:3001", True), ("merged_pr:1001", False), ("merged_pr:1002", True),
         ("merged_pr:1006", True), ("merged_pr:1007", False), ("workflow_run:2001", False),
         ("workflow_run:2002", False), ("workflow_run:2004", True), ("workflow_run:2005", False),
     ]
-    assert execute(after_edit, """
+    assert query(after_edit, """
         select change_id, deployment_id, lead_time_hours, deploy_wait_hours from marts.changes order by 1""") == [
         ("1002", "merged_pr:1002", 5.0, 0.0),
         ("1006", "merged_pr:1006", 30.0, 0.0),
@@ -413,7 +478,7 @@ def test_edited_definitions_move_the_metrics(after_edit):
         ("1102", "workflow_run:2004", 22.0, 17.0),
         ("1103", "workflow_run:2005", 24.0, 1.0),
     ]
-    assert execute(after_edit, """
+    assert query(after_edit, """
         select incident_id, deployment_id, time_to_restore_hours, recovery_from_deployment_hours
         from marts.incidents order by 1""") == [
         ("pagerduty:PINC1", "merged_pr:1002", 2.0, 4.0),
@@ -422,14 +487,14 @@ def test_edited_definitions_move_the_metrics(after_edit):
         ("pagerduty:PINC5", "merged_pr:1006", 24.0, 25.0),
         ("pagerduty:PINC6", None, None, None),
     ]
-    weekly = execute(after_edit, WEEKLY)
+    weekly = query(after_edit, WEEKLY)
     # week 0: 1002, 2002, 2004, 3001 on 3 days; leads 5, 9, 22: median 9, p90 at 1.8 -> 9 + 0.8 * 13
     # = 19.4; failed 1002, 2004, 3001; ttr 0.75, 1, 2 -> 1; recovery 1.25, 1.5, 4 -> 1.5
     assert weekly[2] == (week(0), 4, 3, 3, 9.0, 19.4, 3, 0.75, 3, 1.0, 1.5)
     assert weekly[3] == (week(7), 3, 2, 3, 24.0, 28.8, 1, round(1 / 3, 6), 1, 24.0, 25.0)  # unchanged
     # 30 days: 1002, 1006, 1007, 2002, 2004, 3001, 2005 = 7; leads 1, 5, 9, 22, 24, 30: median
     # 15.5; failed 4 of 7; ttr 0.75, 1, 2, 24: median 1.5
-    assert execute(after_edit, SUMMARY)[0] == (
+    assert query(after_edit, SUMMARY)[0] == (
         "org", 30, WINDOW_END, 7, round(49 / 30, 6), 6, 15.5, 4, round(4 / 7, 6), 5, 1.5,
         "high", "elite", "low", "high", "low")
 
@@ -447,9 +512,134 @@ def test_dlt_keeps_no_rows_of_loaded_packages(org, after_edit):
     assert [path.name for package in loaded for path in package.rglob("*.gz")] == []
 
 
-def test_dlt_wrote_the_raw_tables_the_contract_describes(first_run):
+def test_dlt_wrote_the_raw_tables_the_contract_describes(duckdb_first_run):
     """docs/raw-tables.md (the dbt sources YAML) against the tables dlt created: names, types, order."""
-    loaded = loaded_columns(first_run, ["raw_github", "raw_pagerduty"])
+    loaded = loaded_columns(duckdb_first_run, ["raw_github", "raw_pagerduty"])
     assert sorted(loaded) == ["raw_github.deployments", "raw_github.pull_requests", "raw_github.workflow_runs",
                               "raw_pagerduty.incidents", "raw_pagerduty.services"]  # no release in the scenario
     assert loaded == contracted_columns(loaded)
+
+
+# --- what only a server warehouse has, on the PostgreSQL run -------------------------------------
+
+def test_dora_run_on_postgres_says_where_the_marts_are_and_never_the_password(postgres_run, postgres_cluster):
+    database = postgres_run.warehouse.name
+    location = f"postgresql://{PIPELINE_USER}@127.0.0.1:{postgres_cluster.port}/{database}"
+    assert postgres_run.output.splitlines()[-11:] == [
+        "",
+        "DORA metrics, whole organisation, last 30 days:",
+        "  deployment frequency   1.6 per week",  # 7 in 30 days (test_summary_over_the_last_30_and_90_days)
+        "  lead time (median)     9.0 h",
+        "  change failure rate    43%",  # 3 of 7
+        "  time to restore        2.0 h",
+        "  overall level          low",
+        "",
+        f"Warehouse:       {location}",
+        f"Published marts: {location}, schema marts  (open read-only from your BI tool)",
+        f"Dashboard:       {postgres_run.install.home.dashboard}",
+    ]
+    assert PIPELINE_PASSWORD not in postgres_run.output
+
+
+def test_the_password_is_in_no_file_of_the_install_and_not_in_dlt_state(postgres_run):
+    files = [path for path in postgres_run.install.home.root.rglob("*") if path.is_file()]
+    assert len(files) > 20  # dlt's state, the dbt project and its logs, Dagster's storage, the run log
+    assert [path for path in files if PIPELINE_PASSWORD.encode() in path.read_bytes()] == []
+    states = execute(postgres_run.warehouse, "select state from raw_github._dlt_pipeline_state "
+                                             "union all select state from raw_pagerduty._dlt_pipeline_state")
+    assert len(states) >= 2 and all(PIPELINE_PASSWORD not in json.dumps(decompress_state(state), default=str) for (state,) in states)
+
+
+def test_status_reads_the_warehouse_the_setting_names(postgres_run):
+    # WAREHOUSE=postgres (dlt's setting `warehouse`) instead of --warehouse.
+    result = CliRunner().invoke(main, ["status"], env={**postgres_run.environment, "WAREHOUSE": "postgres"})
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.output.splitlines()]
+    assert lines[0].startswith("Last run: refresh at ") and lines[0].endswith(": success")
+    freshness = {line.split()[0]: line.split()[-2] for line in lines if line.endswith(" rows") and "UTC" in line}
+    assert freshness == {"github.deployments": "2", "github.pull_requests": "11", "github.workflow_runs": "5",
+                         "pagerduty.incidents": "6", "pagerduty.services": "2"}
+    counted = {line.split()[0]: line.split()[1] for line in lines if line.endswith(" rows") and "UTC" not in line}
+    assert {table: counted[table] for table in [
+        "history.deployment_history", "history.incident_history", "history.pull_request_history",
+        "marts.deployments", "marts.changes", "marts.incidents", "marts.quarantine"]} == {
+        "history.deployment_history": "17", "history.incident_history": "6", "history.pull_request_history": "10",
+        "marts.deployments": "9", "marts.changes": "7", "marts.incidents": "4", "marts.quarantine": "0"}
+
+
+@pytest.fixture(scope="module")
+def published(request, first_run) -> PublishedMarts:
+    """What readers see after the first run: DuckDB's marts and history (the warehouse copy), or
+    the PostgreSQL warehouse's published schemas, read as the pipeline's account."""
+    if isinstance(first_run, Path):
+        return published_marts(first_run)
+    return request.getfixturevalue("postgres_run").pipeline.published()
+
+
+def test_a_new_definitions_preview_counts_the_published_history(published, org):
+    catalog = load_catalog(org.install.definitions)
+    # workflow runs 2001-2005; `deploy*` on main, conclusion success by default: all but 2003
+    assert preview(published, "deployment", {"method": "workflow_run", "workflow": "deploy*", "branch": "main"},
+                   catalog) == Preview(4, 5)
+    # merged PRs 1001-1004, 1006, 1007, 1100-1103; into main and not by a bot: 1001, 1002, 1006, 1100-1103
+    assert preview(published, "deployment", {"method": "merged_pr", "branch": "main", "author": "!*bot*"},
+                   catalog) == Preview(7, 10)
+
+
+def test_the_dashboard_reads_the_published_marts(published, tmp_path):
+    data = collect(published, tmp_path, datetime.now(timezone.utc))
+    tiles = data["scopes"]["org:"]["tiles"]
+    assert {metric: round(tile["value"], 6) for metric, tile in tiles.items()} == {
+        "deployment_frequency": round(49 / 30, 6), "lead_time": 9.0, "change_failure_rate": round(3 / 7, 6),
+        "time_to_restore": 2.0}  # test_summary_over_the_last_30_and_90_days
+    assert [week["deployments"] for week in data["scopes"]["org:"]["weekly"]] == [2, 0, 4, 3]
+
+
+# --- BI readers of the PostgreSQL warehouse (README.md, "Reading the marts on PostgreSQL") --------
+
+def readme_sql(heading: str) -> list[str]:
+    """The statements of the first SQL block below `heading` in README.md."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split(heading, 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
+    return [statement.strip() for statement in block.split(";") if statement.strip()]
+
+
+def test_a_read_only_role_reads_every_publish_and_a_reader_in_a_transaction_never_holds_one_up(postgres_run):
+    database, cluster = postgres_run.warehouse.name, postgres_run.warehouse.cluster
+    statements = readme_sql("### Reading the marts on PostgreSQL")
+    assert statements[0] == "create role dora_reader login password 'choose-one'"
+    with closing(cluster.connect(database)) as admin, admin.cursor() as cursor:
+        cursor.execute("drop role if exists dora_reader")  # (a rerun of the module in one cluster)
+        cursor.execute(statements[0])
+    with closing(postgres_run.pipeline.connect(autocommit=True)) as owner, owner.cursor() as cursor:
+        for statement in statements[1:]:
+            cursor.execute(statement.replace("database dora", f"database {database}"))
+    reader = psycopg2.connect(host="127.0.0.1", port=cluster.port, user="dora_reader", dbname=database)
+    try:
+        with reader.cursor() as cursor:
+            # A BI query's transaction, open on the published marts (holding a lock on its tables)
+            cursor.execute("select count(*) from marts.deployments")
+            assert cursor.fetchall() == [(9,)]
+            started = time.monotonic()
+            counts = postgres_run.pipeline.publish()  # what the next run's last step does
+            assert time.monotonic() - started < 10  # it never waited for the reader
+            assert counts["marts.deployments"] == 9
+            # the same transaction's next statement reads the new publish, granted like the old
+            cursor.execute("select count(*), min(deployment_id) from marts.deployments")
+            assert cursor.fetchall() == [(9, "github_deployment:3001")]
+            cursor.execute("select count(*) from meta.source_freshness")
+            assert cursor.fetchall() == [(5,)]
+            cursor.execute("select count(*) from history.deployment_history")
+            assert cursor.fetchall() == [(17,)]
+        reader.rollback()
+        for forbidden in ("insert into marts.deployments (deployment_id) values ('x')",
+                          "select count(*) from raw_github.pull_requests", "create table marts.mine (x int)"):
+            with reader.cursor() as cursor, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cursor.execute(forbidden)
+            reader.rollback()
+    finally:
+        reader.close()
+    # the reader gone, the next publish drops every replaced version
+    postgres_run.pipeline.publish()
+    assert execute(postgres_run.warehouse, "select nspname from pg_namespace where nspname like 'm%' order by 1") == [
+        ("marts",), ("marts_build",), ("meta",)]

@@ -120,7 +120,7 @@ def test_schedule_and_sensor_run_by_default_and_the_schedule_follows_dora_schedu
     assert schedule.default_status == DefaultScheduleStatus.RUNNING
     assert loaded_definitions.resolve_sensor_def("definitions_changed").default_status == DefaultSensorStatus.RUNNING
     monkeypatch.delenv("DORA_SCHEDULE", raising=False)
-    assert build_refresh_schedule().cron_schedule == "0 * * * *"  # hourly by default
+    assert build_refresh_schedule(loaded_definitions.resolve_job_def("refresh")).cron_schedule == "0 * * * *"  # hourly
 
 
 @pytest.fixture

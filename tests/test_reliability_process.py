@@ -1,7 +1,9 @@
 """Faults in the process: `dora run` killed with SIGKILL during extraction, during the dbt build
 and while publishing; two runs at once; a scheduled (Dagster) run overlapping a manual one.
 Each time the next run completes and the published tables equal a clean run's, and a BI reader
-only ever opens a whole published file.
+only ever opens a whole published file. The kill during the dbt build is also run on PostgreSQL
+(the representative fault of a server warehouse: transactions, advisory locks, the publish swap);
+the others are DuckDB's file mechanics.
 """
 
 from __future__ import annotations
@@ -13,23 +15,29 @@ import sys
 import textwrap
 import threading
 import time
+from contextlib import closing
 
 import pytest
 from dagster import DagsterInstance
 from reliability_fixtures import (
+    ENGINE_SPECIFIC_COLUMNS,
     Install,
     RunProcess,
     assert_same_tables,
     copy_home,
+    engine_independent,
+    postgres_snapshot,
     running,
     snapshot,
 )
 
 from dora.core.home import Home
 from dora.core.publish import publish
+from dora.core.warehouse import open_warehouse
 from dora.run_cli import run_pipeline, use_dagster_home
 from orchestration.automation import refresh_selection
 from orchestration.definitions import build_definitions
+from postgres_cluster import PIPELINE_USER
 from simorg.faults import Fault
 
 pytest_plugins = ["reliability_fixtures"]  # its session fixtures: one baseline run for all three modules
@@ -98,6 +106,37 @@ def test_a_run_killed_during_the_dbt_build_is_completed_by_the_next_run(settings
     run_pipeline(home, settings.definitions)
 
     assert_same_tables(snapshot(home.published), settings.baseline)
+
+
+@pytest.mark.slow
+def test_on_postgres_a_run_killed_during_the_dbt_build_is_completed_by_the_next_run(
+        settings: Install, tmp_path, postgres_cluster, monkeypatch):
+    """The same kill on a PostgreSQL warehouse: dbt's open transactions roll back with its session
+    and the advisory locks go with the killed process; the next run publishes what the clean
+    DuckDB run published (the same rows, numbers to 6 decimals, but for ENGINE_SPECIFIC_COLUMNS)."""
+    database = postgres_cluster.create_database(owner=PIPELINE_USER)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_cluster.pipeline_credentials(database))
+    home = Home(tmp_path / "home")
+    with running(home, {**settings.env, "WAREHOUSE": "postgres"}) as run, \
+            closing(postgres_cluster.connect(database)) as watcher:
+        run.wait_for_line("… dora_dbt")
+        run.wait_for(lambda: _schemas(watcher) >= {"definitions", "staging"}, "dbt writing the warehouse")
+        time.sleep(3)  # well into the build (seeds, history), not finished
+        assert "✓ dora_dbt" not in run.output
+        run.kill()
+        assert "marts" not in _schemas(watcher)  # nothing half-built was published
+
+    run_pipeline(home, settings.definitions, open_warehouse(home, "postgres"))
+
+    with closing(postgres_cluster.connect(database)) as reader:
+        assert_same_tables(engine_independent(postgres_snapshot(reader, ENGINE_SPECIFIC_COLUMNS)),
+                           engine_independent(snapshot(settings.baseline_home.published, ENGINE_SPECIFIC_COLUMNS)))
+
+
+def _schemas(connection) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("select nspname from pg_namespace")
+        return {name for (name,) in cursor.fetchall()}
 
 
 PAUSED_PUBLISH = textwrap.dedent("""

@@ -28,6 +28,12 @@ from dora.core.home import Home
 from dora.core.warehouse_config import warehouse_config
 
 PUBLISHED_SCHEMAS = ("marts", "history")
+# Every table dlt loaded (its datasets are the schemas with a _dlt_loads table), but dlt's own.
+RAW_TABLES_SQL = (
+    "select table_schema, table_name from information_schema.tables "
+    "where table_catalog = current_database() and table_name not like '\\_dlt\\_%' escape '\\' "
+    "and table_schema in (select table_schema from information_schema.tables "
+    "where table_catalog = current_database() and table_name = '_dlt_loads') order by 1, 2")
 # A version's directory: v<UTC time to the microsecond>, e.g. v20261120T100000123456Z.
 VERSION_FORMAT, VERSION_GLOB = "v%Y%m%dT%H%M%S%fZ", "v" + "[0-9]" * 8 + "T" + "[0-9]" * 12 + "Z"
 
@@ -87,12 +93,7 @@ def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:
         "create table published.meta.source_freshness ("
         "source text, resource text, last_loaded_at timestamptz, row_count bigint)"
     )
-    raw_tables = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_name not like '\\_dlt\\_%' escape '\\' "
-        "and table_schema in (select table_schema from information_schema.tables "  # dlt's datasets
-        "where table_catalog = current_database() and table_name = '_dlt_loads') order by 1, 2"
-    ).fetchall()
+    raw_tables = con.execute(RAW_TABLES_SQL).fetchall()
     for schema, table in raw_tables:
         con.execute(
             f"""insert into published.meta.source_freshness

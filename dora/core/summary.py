@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from dora.core.published import PublishedMarts, published_marts
 
 HEADLINE_COLUMNS = (
     "deployments_per_week",
@@ -16,18 +16,15 @@ HEADLINE_COLUMNS = (
 )
 
 
-def org_headline(published: Path, window_days: int = 30) -> dict[str, float | str | None]:
+def org_headline(published: PublishedMarts | Path, window_days: int = 30) -> dict[str, float | str | None]:
     """The org row of marts.dora_summary for the window ending now (window_offset 0); every value
     None when there is none."""
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        rows = con.execute(
+    with published_marts(published).connect() as reader:
+        rows = reader.rows(
             f"select {', '.join(HEADLINE_COLUMNS)} from marts.dora_summary "
             "where scope = 'org' and window_days = ? and window_offset = 0",
             [window_days],
-        ).fetchall()
-    finally:
-        con.close()
+        )
     return dict(zip(HEADLINE_COLUMNS, rows[0] if rows else [None] * len(HEADLINE_COLUMNS)))
 
 

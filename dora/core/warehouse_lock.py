@@ -7,23 +7,35 @@ scheduled run and a manual `dora run` queue behind each other instead of crashin
 
 A write lock is a `WriteLock`: it says how to try to take the lock and how to wait for it, and
 `held()` does the rest (the same for every warehouse). `FileWriteLock` is DuckDB's, a flock
-below DORA_HOME; a warehouse in a database server takes a lock of its own kind there instead.
+below DORA_HOME; `AdvisoryLock` is PostgreSQL's, a session-level advisory lock of the warehouse's
+database, so installs on different machines pointing at one database take turns too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dora.core.files import locked
 from dora.core.home import Home
 
 log = logging.getLogger(__name__)
+
+
+def _advisory_key(name: str) -> int:
+    """A 64-bit advisory lock key; locks belong to one database, so installs share a key only there."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+WRITE_KEY = _advisory_key("dora-pipeline warehouse writer")  # held by each writing step
+RUN_KEY = _advisory_key("dora-pipeline run")  # held by a whole `dora run`
 
 
 class WriteLock(ABC):
@@ -57,6 +69,22 @@ class FileWriteLock(WriteLock):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with locked(self.path, os.O_RDWR | os.O_CREAT, wait=wait) as descriptor:
             yield descriptor is not None
+
+
+@dataclass(frozen=True)
+class AdvisoryLock(WriteLock):
+    """A PostgreSQL session-level advisory lock on `key`, held by a connection of its own (from
+    `connect`, a psycopg2-style connection in autocommit mode) for the block: closing it, or the
+    death of its process, releases the lock."""
+
+    connect: Callable[[], Any]
+    key: int
+
+    @contextmanager
+    def acquired(self, wait: bool) -> Iterator[bool]:
+        with closing(self.connect()) as connection, connection.cursor() as cursor:
+            cursor.execute(f"select {'pg_advisory_lock' if wait else 'pg_try_advisory_lock'}(%s)", [self.key])
+            yield wait or cursor.fetchone()[0]
 
 
 @contextmanager

@@ -15,8 +15,7 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
+from dora.core.published import PublishedMarts, PublishedReader, published_marts
 from dora.dashboard.definitions import read_definitions
 
 WINDOW_DAYS = 30
@@ -68,41 +67,25 @@ WEEKLY_COLUMNS = (
 ORG = ("org", "")
 
 
-def collect(published_db: Path, definitions_dir: Path, now: dt.datetime) -> dict:
-    """Read the marts and seeds into the page's data: scopes, per-scope metrics, definitions."""
-    con = duckdb.connect()
-    try:
-        # Attached under its own name: a file called marts.duckdb would otherwise be a catalog "marts"
-        # that makes every "marts.<table>" ambiguous. Before the first publish there is no file, and the
-        # empty in-memory catalog reads as "no data yet".
-        if published_db.exists():
-            con.execute(f"attach '{_sql_text(published_db)}' as published (read_only)")
-            con.execute("use published")
-        con.execute("set TimeZone = 'UTC'")
-        return _Reader(con).collect(definitions_dir, now)
-    finally:
-        con.close()
+def collect(published: PublishedMarts | Path, definitions_dir: Path, now: dt.datetime) -> dict:
+    """Read the marts and seeds into the page's data: scopes, per-scope metrics, definitions.
+    Before the first publish there is no table, which reads as "no data yet"."""
+    with published_marts(published).connect() as reader:
+        return _Reader(reader).collect(definitions_dir, now)
 
 
 class _Reader:
     """Queries over one open read-only connection; a missing table reads as no rows."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
-        self.tables = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_catalog = current_database()"
-            ).fetchall()
-        }
+    def __init__(self, reader: PublishedReader) -> None:
+        self.reader = reader
+        self.tables = reader.tables()
 
     def rows(self, table: str, sql: str, params: tuple = ()) -> list[dict]:
         if table not in self.tables:
             return []
-        cursor = self.con.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [{n: _json_value(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
+        names, rows = self.reader.records(sql, params)
+        return [{n: _json_value(v) for n, v in zip(names, row)} for row in rows]
 
     def collect(self, definitions_dir: Path, now: dt.datetime) -> dict:
         summary = self.rows(
@@ -180,7 +163,7 @@ class _Reader:
             "marts.dora_weekly",
             f"""
             select scope, scope_name, week_start, {", ".join(WEEKLY_COLUMNS)} from marts.dora_weekly
-            where week_start > (select max(week_start) from marts.dora_weekly) - interval {TREND_WEEKS} week
+            where week_start > (select max(week_start) from marts.dora_weekly) - interval '{TREND_WEEKS * 7} days'
             order by week_start
             """,
         )
@@ -272,10 +255,6 @@ _IN_ORG_WINDOW = """
         and facts.{column} >= org_window.window_start and facts.{column} < org_window.window_end"""
 
 
-def _sql_text(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 def _scope_key(row: dict) -> tuple[str, str]:
     return ("org", "") if row["scope"] == "org" else (row["scope"], row["scope_name"])
 
@@ -285,7 +264,7 @@ def _scope_order(key: tuple[str, str]) -> tuple[int, str]:
 
 
 def _json_value(value):
-    """A DuckDB value as JSON: dates as ISO text, decimals as floats, NaN as null."""
+    """A warehouse's value as JSON: dates as ISO text, decimals as floats, NaN as null."""
     if isinstance(value, dt.datetime):
         # The marts keep UTC; a naive timestamp (dora_summary.window_end) is UTC too.
         utc = value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -12,14 +12,16 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
+from dora.core.published import PublishedMarts
 from dora.dashboard.data import collect
 
 
 def render_dashboard(
-    published_db: Path, definitions_dir: Path, out_path: Path, now: dt.datetime | None = None
+    published: PublishedMarts | Path, definitions_dir: Path, out_path: Path, now: dt.datetime | None = None
 ) -> Path:
-    """Render the dashboard of the published marts to out_path and return out_path."""
-    data = collect(Path(published_db), Path(definitions_dir), now or dt.datetime.now(dt.timezone.utc))
+    """Render the dashboard of the published marts (or of a published DuckDB file) to out_path and
+    return out_path."""
+    data = collect(published, Path(definitions_dir), now or dt.datetime.now(dt.timezone.utc))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
