@@ -31,7 +31,7 @@ deployments as (
 ),
 
 repository_services as (
-    {{ first_matching_service('deployments', 'candidate_id', 'current_repository', 'services', 'repository_pattern') }}
+    {{ first_matching_service('deployments', 'candidate_id', 'current_repository', 'services', 'whole_repository_pattern') }}
 ),
 
 jira_deployments as (

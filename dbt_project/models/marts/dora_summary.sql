@@ -3,6 +3,8 @@
     levels that have a value). Levels: the dora_levels mart (the report year in var
     dora_benchmark_year; none from 2025 on); windows: macros/scopes.sql report_windows (var window_end,
     default the start of today, UTC).
+    - a monorepo deployment or change counts for each of its services (int_deployment_services,
+      int_change_services), once for the org;
     - window_offset 0 is [window_end - N days, window_end); window_offset 1 the N days before it,
       present once the history has begun (a deployment or incident before that window's end), so
       a report compares with an earlier window only when it is a real one;
@@ -27,6 +29,14 @@ incidents as (
     select * from {{ ref('incidents') }}
 ),
 
+deployment_services as (
+    select * from {{ ref('int_deployment_services') }}
+),
+
+change_services as (
+    select * from {{ ref('int_change_services') }}
+),
+
 levels as (
     select * from {{ ref('dora_levels') }}
 ),
@@ -36,7 +46,8 @@ windows as (
 ),
 
 scopes as (
-    select distinct scope, scope_name from ({{ scoped('deployments') }}) as scoped_deployments
+    select distinct scope, scope_name
+    from ({{ scoped('deployments', memberships='deployment_services', key='deployment_id') }}) as scoped_deployments
     union
     select distinct scope, scope_name from ({{ scoped('incidents') }}) as scoped_incidents
 ),
@@ -46,11 +57,11 @@ scope_windows as (
 ),
 
 windowed_deployments as (
-    {{ in_scope_windows('deployments', 'deployed_at') }}
+    {{ in_scope_windows('deployments', 'deployed_at', 'deployment_services', 'deployment_id') }}
 ),
 
 windowed_changes as (
-    {{ in_scope_windows('changes', 'deployed_at') }}
+    {{ in_scope_windows('changes', 'deployed_at', 'change_services', 'change_id') }}
 ),
 
 windowed_incidents as (
