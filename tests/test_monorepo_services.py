@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, query
+from dbt_fixtures import DbtProjectCopy, DuckDBWarehouse, built_scenario, engine_warehouse, query
 
 LOAD = "1711929600.000001"  # 2024-04-01 00:00 UTC, after every record
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--vars", "{window_end: '2024-04-01'}"]
@@ -183,3 +183,16 @@ def test_weekly_rows_add_up_to_the_summary_per_scope(scenario):
         ("service", "mono", "2024-03-11", 1, 0, 0, 1),
         ("service", "web", "2024-03-11", 3, 1, 0, 3),
     ]
+
+
+def test_a_paths_glob_that_can_never_match_stops_the_run_and_a_file_without_paths_still_reads(tmp_path):
+    project = DbtProjectCopy.create(tmp_path / "dbt_project", DuckDBWarehouse(tmp_path / "warehouse.duckdb"))
+    project.write_seed("services", "service,team,repository,paths\napi,core,acme/mono,services/api/** services/web[\n")
+    refused = project.dbt("seed", "--select", "services")
+    assert not refused.success
+    assert "services.csv line 2 (service 'api'): column 'paths' has an unclosed '[' in 'services/web['" in refused.text
+
+    project.write_seed("services", "service,team,repository,pagerduty_service\napi,core,acme/mono,\n")
+    earlier = project.dbt("seed", "--select", "services")
+    assert earlier.success, earlier.text
+    assert "services.csv: no column paths: read as empty (every row maps whole repositories)" in earlier.text

@@ -37,6 +37,7 @@
             {%- do problems.extend(definition_row_problems(path, definitions, method_filters, earlier_ids)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do problems.extend(services_problems(seed_file_path('services'))) -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error("Invalid definitions:\n" ~ problems | join("\n")) }}
     {%- endif -%}
@@ -186,4 +187,27 @@
     {%- for column, type in config.get('column_types', {}).items() if column not in present %}
     alter table {{ this }} add column {{ adapter.quote(column) }} {{ type }};
     {%- endfor %}
+{% endmacro %}
+
+{#- The problems of services.csv's `paths` cells: each space-separated glob is checked like a
+    definition filter cell (never_matching_glob). A file of an earlier version without the column
+    is no error: a notice names it, and int_services reads it as empty. -#}
+{% macro services_problems(path) %}
+    {%- set file_name = definition_file_name(path) -%}
+    {%- set services = csv_records(path) -%}
+    {%- set problems = [] -%}
+    {%- if 'paths' not in services.header -%}
+        {%- do log(file_name ~ ": no column paths: read as empty (every row maps whole repositories)", info=True) -%}
+    {%- endif -%}
+    {%- for row in services.rows -%}
+        {%- set line = services.lines[loop.index0] -%}
+        {%- for glob in (row.get('paths') or '').split() -%}
+            {%- set problem = never_matching_glob(glob) -%}
+            {%- if problem -%}
+                {%- do problems.append(file_name ~ " line " ~ line ~ " (service '" ~ row['service'] ~ "'): column 'paths' "
+                                       ~ problem) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(problems) }}
 {% endmacro %}

@@ -1,6 +1,6 @@
-"""Which repositories' pull requests are read with their changed files: those that a `paths` cell
-names, in services.csv (a service inside a monorepo) or in a merged_pr deployment definition. Files
-cost GraphQL points (docs/benchmarks.md), so no other repository's are asked for.
+"""Which repositories' pull requests are read with their changed files: those that a services.csv
+row with `paths` names (services inside a monorepo). Files cost GraphQL points
+(docs/benchmarks.md), so no other repository's are asked for.
 
 A row's `repository` glob names the repositories its `paths` apply to (empty: every repository).
 The glob is matched by DuckDB's GLOB, the rule dbt applies on every warehouse
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from dora.core.definitions import METHOD_COLUMN, definition_file, read_seed
+from dora.core.definitions import read_seed
 
 SERVICES_FILE = "services.csv"
 
@@ -21,7 +21,6 @@ SERVICES_FILE = "services.csv"
 def repositories_with_paths(definitions: Path) -> list[str]:
     """The `repository` globs of every row with a non-empty `paths` cell ('' = any repository)."""
     rows = read_seed(definitions / SERVICES_FILE)
-    rows += [row for row in read_seed(definition_file(definitions, "deployment")) if row.get(METHOD_COLUMN) == "merged_pr"]
     return sorted({row.get("repository", "") for row in rows if row.get("paths")})
 
 
