@@ -21,12 +21,19 @@ definitions as materialized (
     {{ definition_patterns('effective_definitions', filters) }}
 ),
 
+deployments_mapped as (
+    select * from {{ ref('int_deployments_mapped') }}
+),
+
+deployment_services as (
+    select * from {{ ref('int_deployment_services') }}
+),
+
 deployments as (
     -- once per service it counts for (a monorepo deployment for several: int_deployment_services)
     select deployment_services.deployment_id, deployment_services.service, deployments_mapped.deployed_at
-    from {{ ref('int_deployment_services') }} as deployment_services
-    inner join {{ ref('int_deployments_mapped') }} as deployments_mapped
-        on deployment_services.deployment_id = deployments_mapped.deployment_id
+    from deployment_services
+    inner join deployments_mapped on deployment_services.deployment_id = deployments_mapped.deployment_id
 ),
 
 shipped as (

@@ -18,10 +18,14 @@ deployments as (
     select * from {{ ref('int_deployments_mapped') }}
 ),
 
+deployment_services as (
+    select * from {{ ref('int_deployment_services') }}
+),
+
 service_deployments as (
     -- a deployment under each service it counts for (a monorepo deployment: several)
     select deployment_services.service, deployments.deployment_id, deployments.deployed_at, deployments.commit_sha
-    from {{ ref('int_deployment_services') }} as deployment_services
+    from deployment_services
     inner join deployments on deployment_services.deployment_id = deployments.deployment_id
 ),
 
