@@ -122,10 +122,12 @@ def test_a_rate_limit_resetting_in_an_hour_stops_the_run_with_the_reset_time(ins
     assert abs((reset_at - expected_reset).total_seconds()) < 60
     assert "max_rate_limit_wait of 5 s" in output
     # Releases need each repository's id from GraphQL once: the one repository with releases stops too.
-    assert ("deployments 0 of 2 repositories done, 2 left; pull_requests 0 of 2 repositories done, 2 left;"
-            " releases 1 of 2 repositories done, 1 left; workflow_runs 2 of 2 repositories done") in output
+    # Issues are listed by REST, and a repository's id is needed only once it lists an issue: none here.
+    assert ("deployments 0 of 2 repositories done, 2 left; issues 2 of 2 repositories done; pull_requests 0 of 2"
+            " repositories done, 2 left; releases 1 of 2 repositories done, 1 left; workflow_runs 2 of 2 repositories"
+            " done") in output
     assert "✓ extract_pagerduty" in output and "dora_dbt" not in output  # the failure stops what depends on it
-    assert set(cursors(home, "github")) == {"workflow_runs"}
+    assert set(cursors(home, "github")) == {"issues", "workflow_runs"}
     assert not home.published.exists()
 
     # After the reset: the next run's extraction (dbt then rebuilds from these raw tables).
