@@ -5,7 +5,7 @@ of them.
 
 Costs under GitHub's formula (dlt_sources.budget.graphql_cost): a page of 100 PRs with labels
 and the first commit is 1 + 100 + 100 requests = 2 points, 3 with their first 100 changed files
-(asked only of the repositories a `paths` cell names: dlt_sources.changed_files); each further
+(asked only of the repositories a `paths` cell names: dora.core.changed_files); each further
 100 files of a larger PR is one more query of 1 point; a page of 100 deployments with up to
 100 statuses each 1 + 100 = 1 point; a check of 100 repositories (one small connection each)
 100 requests = 1 point, so an unchanged hourly run costs ~0.01 point per repository and resource.

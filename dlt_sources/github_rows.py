@@ -51,7 +51,7 @@ def pull_request_row(node: dict[str, Any], repository: dict[str, Any]) -> dict[s
         "merge_commit_sha": (node["mergeCommit"] or {}).get("oid"),
         "first_commit_at": parse_time(commits[0]["commit"]["authoredDate"]) if commits else None,
         "html_url": node["url"],
-        # changed paths, only for repositories a `paths` cell names (dlt_sources.changed_files)
+        # changed paths, only for repositories a `paths` cell names (dora.core.changed_files)
         "files": [file["path"] for file in node["files"]["nodes"]] if "files" in node else None,
     }
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import pytest
 
 from dbt_fixtures import DbtProjectCopy, DuckDBWarehouse, built_scenario, engine_warehouse, query
+from dora.core.changed_files import repositories_with_paths
 
 LOAD = "1711929600.000001"  # 2024-04-01 00:00 UTC, after every record
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--vars", "{window_end: '2024-04-01'}"]
@@ -68,16 +69,19 @@ def at(day: int, time: str) -> str:
     return f"2024-03-{day:02d} {time}:00+00"
 
 
-def pull(number, title, files, day, first_commit, opened, merged):
-    return {"id": 700 + number, "repository_id": 5, "repository": "acme/mono", "number": number, "title": title,
+REPOSITORY_IDS = {"acme/mono": 5, "acme/shop": 6, "acme/lib": 7}
+
+
+def pull(number, title, files, day, first_commit, opened, merged, repository="acme/mono"):
+    return {"id": 700 + number, "repository_id": REPOSITORY_IDS[repository], "repository": repository, "number": number, "title": title,
             "author": "dev", "labels": [], "base_ref": "main", "head_ref": f"change-{number}", "state": "merged",
             "created_at": at(day, opened), "updated_at": at(day, merged), "closed_at": at(day, merged),
             "merged_at": at(day, merged), "merge_commit_sha": f"m{number}", "first_commit_at": at(day, first_commit),
-            "html_url": f"https://github.com/acme/mono/pull/{number}", "files": files}
+            "html_url": f"https://github.com/{repository}/pull/{number}", "files": files}
 
 
-def deploy_run(id, sha, day, time):
-    return {"id": id, "repository_id": 5, "repository": "acme/mono", "workflow_id": 9, "workflow_name": "deploy",
+def deploy_run(id, sha, day, time, workflow="deploy", repository="acme/mono"):
+    return {"id": id, "repository_id": REPOSITORY_IDS[repository], "repository": repository, "workflow_id": 9, "workflow_name": workflow,
             "head_branch": "main", "head_sha": sha, "event": "push", "status": "completed", "conclusion": "success",
             "run_attempt": 1, "run_started_at": at(day, time), "created_at": at(day, time),
             "updated_at": at(day, time), "actor": "ci", "html_url": f"https://ci/{id}"}
@@ -196,3 +200,74 @@ def test_a_paths_glob_that_can_never_match_stops_the_run_and_a_file_without_path
     earlier = project.dbt("seed", "--select", "services")
     assert earlier.success, earlier.text
     assert "services.csv: no column paths: read as empty (every row maps whole repositories)" in earlier.text
+
+
+# Definitions that say which service a deployment is for, on a second scenario (hand-worked):
+# acme/shop deploys one service per workflow, each definition naming its service (`service` of
+# workflow_run is a name, not a filter); in acme/lib only merged PRs that changed src/ count (merged_pr
+# `paths`).
+#   #21 services/web/a.ts   Mar 4 08:00   run 601 deploy-api at m21 Mar 4 09:00: shop's first deployment,
+#                                         counts for api (its definition), not acme/shop (the fallback)
+#   #22 services/web/b.ts   Mar 5 08:00   run 602 deploy-web at m22 Mar 5 10:00: web
+#   #23 services/web/c.ts   Mar 6 08:00   run 603 deploy-api at m23 Mar 6 09:00: api, though #23 is web's
+#                                         by its paths; the page "API down" (Mar 6 10:00) fails it
+#   acme/lib #31 src/a.py Mar 5 12:00: a deployment (lib); #32 docs/x.md Mar 6 12:00: none matches src/**.
+NAMED_DEPLOYMENT_DEFINITIONS = """\
+definition_id,method,repository,branch,workflow,service,paths
+api-deploy,workflow_run,acme/shop,main,deploy-api,api,
+lib-src,merged_pr,acme/lib,main,,,src/**
+web-deploy,workflow_run,acme/shop,main,deploy-web,web,
+"""
+NAMED_SERVICES = """\
+service,team,repository,pagerduty_service,jira,paths
+api,core,acme/shop,API*,,services/api/**
+web,front,acme/shop,,,services/web/**
+lib,core,acme/lib,,,
+"""
+NAMED_RAW = {
+    "raw_github.pull_requests": [
+        pull(21, "Web a", ["services/web/a.ts"], 4, "06:00", "07:00", "08:00", "acme/shop"),
+        pull(22, "Web b", ["services/web/b.ts"], 5, "06:00", "07:00", "08:00", "acme/shop"),
+        pull(23, "Web c", ["services/web/c.ts"], 6, "06:00", "07:00", "08:00", "acme/shop"),
+        pull(31, "Lib code", ["src/a.py"], 5, "10:00", "11:00", "12:00", "acme/lib"),
+        pull(32, "Lib docs", ["docs/x.md"], 6, "10:00", "11:00", "12:00", "acme/lib"),
+    ],
+    "raw_github.workflow_runs": [
+        deploy_run(601, "m21", 4, "09:00", "deploy-api", "acme/shop"),
+        deploy_run(602, "m22", 5, "10:00", "deploy-web", "acme/shop"),
+        deploy_run(603, "m23", 6, "09:00", "deploy-api", "acme/shop"),
+    ],
+    "raw_pagerduty.incidents": [page("A", "API down", "API gateway", at(6, "10:00"), at(6, "11:00"))],
+}
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def named(request, tmp_path_factory) -> DbtProjectCopy:
+    root = tmp_path_factory.mktemp(f"named_{request.param}")
+    seeds = {"deployment_definitions": NAMED_DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
+             "rework_definitions": REWORK_DEFINITIONS, "services": NAMED_SERVICES}
+    return built_scenario(root, engine_warehouse(request, root), seeds, NAMED_RAW, LOAD, BUILD)
+
+
+def test_a_definition_naming_a_service_overrides_the_repository_and_the_paths(named):
+    assert query(named, """
+        select deployment_id, service, team, definition_id, is_failed from marts.deployments order by deployed_at""") == [
+        ("workflow_run:601", "api", "core", "api-deploy", False),
+        ("workflow_run:602", "web", "front", "web-deploy", False),
+        ("merged_pr:731", "lib", "core", "lib-src", False),
+        ("workflow_run:603", "api", "core", "api-deploy", True),
+    ]
+    assert query(named, "select incident_id, service, deployment_id from marts.incidents") == [
+        ("pagerduty:A", "api", "workflow_run:603")]
+
+
+def test_a_merged_pr_counts_only_when_a_changed_file_matches_its_paths(named):
+    assert query(named, """
+        select source_id, is_deployment from history.deployment_history where method = 'merged_pr'
+        order by source_id""") == [("721", False), ("722", False), ("723", False), ("731", True), ("732", False)]
+
+
+def test_changed_files_are_read_for_the_repositories_of_paths_cells_and_merged_pr_paths_filters(tmp_path):
+    (tmp_path / "services.csv").write_text(NAMED_SERVICES)
+    (tmp_path / "deployment_definitions.csv").write_text(NAMED_DEPLOYMENT_DEFINITIONS)
+    assert repositories_with_paths(tmp_path) == ["acme/lib", "acme/shop"]

@@ -1,6 +1,7 @@
 """Which repositories' pull requests are read with their changed files: those that a services.csv
-row with `paths` names (services inside a monorepo). Files cost GraphQL points
-(docs/benchmarks.md), so no other repository's are asked for.
+row with `paths` names (services inside a monorepo), and those that a merged_pr deployment
+definition with a `paths` filter names (a merged PR counts only when a file it changed matches).
+Files cost GraphQL points (docs/benchmarks.md), so no other repository's are asked for.
 
 A row's `repository` glob names the repositories its `paths` apply to (empty: every repository).
 The glob is matched by DuckDB's GLOB, the rule dbt applies on every warehouse
@@ -13,14 +14,14 @@ from pathlib import Path
 
 import duckdb
 
-from dora.core.definitions import read_seed
-
-SERVICES_FILE = "services.csv"
+from dora.core.definitions import SERVICES_FILE, definition_file, read_seed
 
 
 def repositories_with_paths(definitions: Path) -> list[str]:
-    """The `repository` globs of every row with a non-empty `paths` cell ('' = any repository)."""
-    rows = read_seed(definitions / SERVICES_FILE)
+    """The `repository` globs ('' = any repository) of every services.csv row with a non-empty
+    `paths` cell and of every merged_pr deployment definition with one."""
+    rows = read_seed(definitions / SERVICES_FILE) + [
+        row for row in read_seed(definition_file(definitions, "deployment")) if row.get("method") == "merged_pr"]
     return sorted({row.get("repository", "") for row in rows if row.get("paths")})
 
 

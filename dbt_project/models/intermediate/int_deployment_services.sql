@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
 {#- The services each deployment counts for, one row per (deployment, service):
-    - a deployment that shipped PRs belonging to services by their paths (services.csv `paths`:
+    - a deployment whose definition names its service (is_service_named) counts for that one;
+    - any other that shipped PRs belonging to services by their paths (services.csv `paths`:
       int_change_path_services), a monorepo's, counts for each of those services: a merged_pr
       deployment for its own PR's, another for the PRs it shipped (int_changes_shipped);
     - any other (a repository without paths, or a monorepo deployment that shipped no such PR, as
@@ -45,6 +46,8 @@ shipped_services as (
     select distinct deployed_changes.deployment_id, path_services.service
     from deployed_changes
     inner join path_services on deployed_changes.change_id = path_services.change_id
+    inner join deployments on deployed_changes.deployment_id = deployments.deployment_id
+    where not deployments.is_service_named
 ),
 
 counted as (
