@@ -28,12 +28,20 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt_sources.budget import github_request_cost
 from dlt_sources.errors import SourceError
 from dlt_sources.github_issues import ISSUE_COLUMNS, read_issues
-from dlt_sources.github_graphql import DEPLOYMENTS, PULL_REQUESTS, Connection, read_repository, unchanged_repositories
+from dlt_sources.github_graphql import (
+    DEPLOYMENTS,
+    PULL_REQUESTS,
+    PULL_REQUESTS_WITH_FILES,
+    Connection,
+    read_repository,
+    unchanged_repositories,
+)
 from dlt_sources.github_rest import owner_repositories, read_releases, read_runs
 from dlt_sources.github_rows import DEPLOYMENT_COLUMNS, PULL_REQUEST_COLUMNS, RELEASE_COLUMNS, WORKFLOW_RUN_COLUMNS
 from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, github_reset_delay, make_client
 from dlt_sources.progress import DEFAULT_REQUESTS_PER_LOAD, Pass
 from dlt_sources.rows import LOAD_FILE_FORMAT
+from dora.core.changed_files import names_repository
 
 GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay, github_request_cost)
 
@@ -58,10 +66,13 @@ def github(
     max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
     requests_per_load: int = DEFAULT_REQUESTS_PER_LOAD,
     issues: bool = False,
+    changed_files_repositories: Optional[list[str]] = None,
 ) -> Any:
     """Repositories are the given `owner/name` list, or every repository of `owner` (an
     organisation or a user), listed when a resource first needs them. Issues are read only with
-    `issues` (dlt_sources.github_issues)."""
+    `issues` (dlt_sources.github_issues). The PRs of repositories matching a glob of
+    `changed_files_repositories` (dora.core.changed_files: those a `paths` cell names) come with
+    their changed files."""
     if not repositories and not owner:
         raise SourceError(
             "GitHub source: set sources.github.repositories (SOURCES__GITHUB__REPOSITORIES, a JSON"
@@ -77,7 +88,7 @@ def github(
     repos = cache(lambda: list(repositories) if repositories else owner_repositories(client, owner, _listings()))
     reading = Reading(client, graphql_url or graphql_endpoint(base_url), repos,
                       datetime.now(timezone.utc) - timedelta(days=backfill_days), timedelta(hours=lookback_hours),
-                      requests_per_load)
+                      requests_per_load, cache(lambda repo: names_repository(changed_files_repositories or [], repo)))
     return (pull_requests(reading), workflow_runs(reading), releases(reading), deployments(reading),
             github_issues(reading, issues))
 
@@ -99,6 +110,7 @@ class Reading:
     start: datetime  # how far back a repository's first read reaches
     lag: timedelta  # how far before its cursor a repository's later reads start
     requests_per_load: int
+    with_files: Callable[[str], bool]  # whether a repository's PRs are read with their changed files
 
     def each_repository(self, read: Callable[..., Iterator[list[dict[str, Any]]]],
                         unchanged: Optional[Callable[..., list[str]]] = None) -> Iterator[list[dict[str, Any]]]:
@@ -109,10 +121,11 @@ class Reading:
             unchanged and (lambda pending: unchanged(pending, progress.unit_states)),
         )
 
-    def connection(self, connection: Connection) -> Iterator[list[dict[str, Any]]]:
+    def connection(self, connection_of: Callable[[str], Connection]) -> Iterator[list[dict[str, Any]]]:
+        """The rows of a GraphQL connection, read with connection_of(repository) per repository."""
         yield from self.each_repository(
-            lambda repo, *args: read_repository(self.client, self.graphql_url, connection, repo, *args),
-            lambda pending, units: unchanged_repositories(self.client, self.graphql_url, connection, pending, units),
+            lambda repo, *args: read_repository(self.client, self.graphql_url, connection_of(repo), repo, *args),
+            lambda pending, units: unchanged_repositories(self.client, self.graphql_url, connection_of, pending, units),
         )
 
 
@@ -123,14 +136,15 @@ def _resource(columns: Any, name: Optional[str] = None) -> Any:
 
 @_resource(PULL_REQUEST_COLUMNS)
 def pull_requests(reading: Reading) -> Iterator[list[dict[str, Any]]]:
-    """Newest updated first: a PR's first commit comes inside its page (no request per PR)."""
-    yield from reading.connection(PULL_REQUESTS)
+    """Newest updated first: a PR's first commit (and its changed files, where asked) comes
+    inside its page (no request per PR, but one per further 100 files)."""
+    yield from reading.connection(lambda repo: PULL_REQUESTS_WITH_FILES if reading.with_files(repo) else PULL_REQUESTS)
 
 
 @_resource(DEPLOYMENT_COLUMNS)
 def deployments(reading: Reading) -> Iterator[list[dict[str, Any]]]:
     """Newest created first, each with its latest status and its status history."""
-    yield from reading.connection(DEPLOYMENTS)
+    yield from reading.connection(lambda repo: DEPLOYMENTS)
 
 
 @_resource(WORKFLOW_RUN_COLUMNS)

@@ -4,7 +4,9 @@ page; and, for the many repositories an hourly run finds unchanged, one check qu
 of them.
 
 Costs under GitHub's formula (dlt_sources.budget.graphql_cost): a page of 100 PRs with labels
-and the first commit is 1 + 100 + 100 requests = 2 points; a page of 100 deployments with up to
+and the first commit is 1 + 100 + 100 requests = 2 points, 3 with their first 100 changed files
+(asked only of the repositories a `paths` cell names: dora.core.changed_files); each further
+100 files of a larger PR is one more query of 1 point; a page of 100 deployments with up to
 100 statuses each 1 + 100 = 1 point; a check of 100 repositories (one small connection each)
 100 requests = 1 point, so an unchanged hourly run costs ~0.01 point per repository and resource.
 """
@@ -12,7 +14,7 @@ and the first commit is 1 + 100 + 100 requests = 2 points; a page of 100 deploym
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Optional
@@ -24,7 +26,12 @@ from dlt_sources.progress import read_newest_first
 CHECK_BATCH = 100  # repositories per check query: 100 one-request connections = 1 point
 RATE_LIMIT = "rateLimit { cost remaining resetAt }"  # what the budget has left, in every answer
 
-PULL_REQUESTS_QUERY = f"""
+FILES = "files(first: 100{after}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ path }} }}"
+
+
+def pull_requests_query(files: bool) -> str:
+    """One page of a repository's PRs; with `files`, each PR's first 100 changed files too."""
+    return f"""
 query($owner: String!, $name: String!, $after: String) {{
   {RATE_LIMIT}
   repository(owner: $owner, name: $name) {{
@@ -39,8 +46,20 @@ query($owner: String!, $name: String!, $after: String) {{
         author {{ login }}
         labels(first: 100) {{ nodes {{ name }} }}
         commits(first: 1) {{ nodes {{ commit {{ oid authoredDate }} }} }}
+        {FILES.format(after="") if files else ""}
       }}
     }}
+  }}
+}}
+"""
+
+
+# The changed files of one PR past its first 100, a page (1 point) at a time.
+PULL_REQUEST_FILES_QUERY = f"""
+query($owner: String!, $name: String!, $number: Int!, $after: String) {{
+  {RATE_LIMIT}
+  repository(owner: $owner, name: $name) {{
+    pullRequest(number: $number) {{ {FILES.format(after=", after: $after")} }}
   }}
 }}
 """
@@ -87,6 +106,7 @@ class Connection:
     # What changes whenever the connection has something new for the next read, computed from the
     # nodes of a check answer or of a read's first page alike.
     fingerprint: Callable[[list[dict[str, Any]]], Optional[str]]
+    files: bool = False  # its PRs come with their changed files (a repository's state remembers it)
 
 
 def _newest_status(nodes: list[dict[str, Any]]) -> Optional[str]:
@@ -97,10 +117,11 @@ def _newest_status(nodes: list[dict[str, Any]]) -> Optional[str]:
 
 
 PULL_REQUESTS = Connection(
-    "pullRequests", PULL_REQUESTS_QUERY, "updated_at", pull_request_row,
+    "pullRequests", pull_requests_query(files=False), "updated_at", pull_request_row,
     "pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { updatedAt } }",
     lambda nodes: max((node["updatedAt"] for node in nodes), default=None),
 )  # fmt: skip
+PULL_REQUESTS_WITH_FILES = replace(PULL_REQUESTS, query=pull_requests_query(files=True), files=True)
 DEPLOYMENTS = Connection(
     "deployments", DEPLOYMENTS_QUERY, "created_at", deployment_row,
     "deployments(first: 100, orderBy: {field: CREATED_AT, direction: DESC})"
@@ -120,8 +141,13 @@ def read_repository(
     checkpoint: Callable[[], None],
 ) -> Iterator[list[dict[str, Any]]]:
     """One repository's rows, newest first down to its floor (dlt_sources.progress); the first
-    page's fingerprint is kept for later checks once the read completes."""
+    page's fingerprint is kept for later checks once the read completes. A repository whose PRs
+    are now read with changed files and were not before (or the reverse) starts over from the
+    backfill, so every PR in the window gets them."""
     owner, name = repo.split("/", 1)
+    if unit.get("files", False) != connection.files:
+        unit.clear()
+        unit.update({"files": True} if connection.files else {})
 
     def pages(read: dict[str, Any]) -> Iterator[tuple[list[dict[str, Any]], Optional[str]]]:
         paged = client.paginate(
@@ -136,17 +162,42 @@ def read_repository(
             read.setdefault("commit", {"top": connection.fingerprint(nodes)})
             repository = page.response.json()["data"]["repository"]
             following = page.paginator.end_cursor if page.paginator.has_next_page else None
+            for node in nodes if connection.files else ():
+                node["files"]["nodes"] += remaining_files(client, graphql_url, owner, name, node)
             yield [connection.to_row(node, repository) for node in nodes], following
 
     yield from read_newest_first(unit, pages, connection.field, start, lag, checkpoint)
 
 
+def remaining_files(client: CheckedRESTClient, graphql_url: str, owner: str, name: str,
+                    node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The changed files of a PR beyond the first page its node brought, a query per 100."""
+    if not node["files"]["pageInfo"]["hasNextPage"]:
+        return []
+    pages = client.paginate(
+        graphql_url,
+        method="POST",
+        json={"query": PULL_REQUEST_FILES_QUERY,
+              "variables": {"owner": owner, "name": name, "number": node["number"], "after": None}},
+        paginator=GraphQLCursorPaginator(["data", "repository", "pullRequest", "files", "pageInfo"],
+                                         node["files"]["pageInfo"]["endCursor"]),
+        data_selector="data.repository.pullRequest.files.nodes",
+    )
+    return [file for page in pages for file in page]
+
+
 def unchanged_repositories(
-    client: CheckedRESTClient, graphql_url: str, connection: Connection, repos: list[str], units: dict[str, dict]
+    client: CheckedRESTClient, graphql_url: str, connection_of: Callable[[str], Connection], repos: list[str],
+    units: dict[str, dict],
 ) -> list[str]:
-    """Of `repos`, those read completely before whose fingerprint has not moved since: nothing new
-    for the next read. One query per CHECK_BATCH repositories (aliases r0, r1, ...)."""
-    known = [repo for repo in repos if "top" in units.get(repo, {}) and "read" not in units[repo]]
+    """Of `repos`, those read completely before (with files if they are read with files now) whose
+    fingerprint has not moved since: nothing new for the next read. One query per CHECK_BATCH
+    repositories (aliases r0, r1, ...); the repositories' connections differ at most in files."""
+    known = [repo for repo in repos if "top" in units.get(repo, {}) and "read" not in units[repo]
+             and units[repo].get("files", False) == connection_of(repo).files]
+    if not known:
+        return []
+    connection = connection_of(known[0])
     unchanged = []
     for offset in range(0, len(known), CHECK_BATCH):
         batch = known[offset : offset + CHECK_BATCH]

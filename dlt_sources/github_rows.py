@@ -11,7 +11,7 @@ PULL_REQUEST_COLUMNS = table_columns(
     id="bigint", repository_id="bigint", repository="text", number="bigint", title="text",
     author="text", labels="json", base_ref="text", head_ref="text", state="text",
     created_at="timestamp", updated_at="timestamp", closed_at="timestamp", merged_at="timestamp",
-    merge_commit_sha="text", first_commit_at="timestamp", html_url="text",
+    merge_commit_sha="text", first_commit_at="timestamp", html_url="text", files="json",
 )  # fmt: skip
 WORKFLOW_RUN_COLUMNS = table_columns(
     id="bigint", repository_id="bigint", repository="text", workflow_id="bigint",
@@ -51,6 +51,8 @@ def pull_request_row(node: dict[str, Any], repository: dict[str, Any]) -> dict[s
         "merge_commit_sha": (node["mergeCommit"] or {}).get("oid"),
         "first_commit_at": parse_time(commits[0]["commit"]["authoredDate"]) if commits else None,
         "html_url": node["url"],
+        # changed paths, only for repositories a `paths` cell names (dora.core.changed_files)
+        "files": [file["path"] for file in node["files"]["nodes"]] if "files" in node else None,
     }
 
 

@@ -29,8 +29,12 @@ class _FilterOptionsCommand(click.Command):
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         catalog = definitions.load_catalog(definitions_dir())
+        names = {name for (kind, _), filters in catalog.items() if kind == self.kind
+                 for name, method_filter in filters.items() if method_filter.names}
         filter_options = [click.Option([_option(column), column], default="", metavar="GLOB",
-                                       help=f"pattern for {column} (`!` negates, empty = any)")
+                                       help=f"pattern for {column} (`!` negates, empty = any)"
+                                       + ("; for a method where it is a name (definition_methods.csv role): "
+                                          "a services.csv service" if column in names else ""))
                           for column in definitions.filters_of(catalog, self.kind)]
         help_option = self.get_help_option(ctx)
         return [*self.params, *filter_options, *([help_option] if help_option else [])]

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, FreshnessPolicy
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
@@ -17,14 +18,16 @@ from dlt_sources.gitlab import gitlab
 from dlt_sources.jira import jira
 from dlt_sources.pagerduty import pagerduty
 from dlt_sources.progress import load_until_done
+from dora.core.changed_files import repositories_with_paths
 from dora.core.home import Home
 from orchestration.install import InstallResource
 
 
-def configured_sources(home: Home) -> dict[str, Callable[[], DltSource]]:
-    """Each source built from dlt's configuration (secrets resolved when called, at run time)."""
+def configured_sources(home: Home, definitions: Path) -> dict[str, Callable[[], DltSource]]:
+    """Each source built from dlt's configuration (secrets resolved when called, at run time);
+    GitHub reads changed files of the repositories a `paths` cell of the definitions names."""
     return {
-        "github": github,
+        "github": lambda: github(changed_files_repositories=repositories_with_paths(definitions)),
         "pagerduty": pagerduty,
         "gitlab": gitlab,
         "jira": jira,
@@ -92,7 +95,7 @@ def _source_assets(name: str, graph_source: DltSource, graph_pipeline: Pipeline)
         pipeline = install.pipeline(name)
 
         def selected_source() -> DltSource:
-            source = configured_sources(install.home)[name]()
+            source = configured_sources(install.home, install.definitions)[name]()
             return source.with_resources(*[r.name for r in source.selected_resources.values() if r.table_name in tables])
 
         def load(source: DltSource) -> list:

@@ -42,6 +42,8 @@ enum PullRequestState { CLOSED MERGED OPEN }
 enum DeploymentOrderField { CREATED_AT }
 input DeploymentOrder { direction: OrderDirection! field: DeploymentOrderField! }
 enum DeploymentStatusState { ERROR FAILURE INACTIVE IN_PROGRESS PENDING QUEUED SUCCESS WAITING }
+enum PatchStatus { ADDED CHANGED COPIED DELETED MODIFIED RENAMED }
+enum FileViewedState { DISMISSED UNVIEWED VIEWED }
 
 type Query {
   rateLimit(dryRun: Boolean = false): RateLimit
@@ -77,6 +79,7 @@ type Repository {
   id: ID!
   name: String!
   nameWithOwner: String!
+  pullRequest(number: Int!): PullRequest
   pullRequests(
     after: String
     baseRefName: String
@@ -105,6 +108,7 @@ type PullRequest {
   commits(after: String, first: Int): PullRequestCommitConnection!
   createdAt: DateTime!
   databaseId: Int
+  files(after: String, before: String, first: Int, last: Int): PullRequestChangedFileConnection
   headRefName: String!
   id: ID!
   isDraft: Boolean!
@@ -118,6 +122,21 @@ type PullRequest {
   title: String!
   updatedAt: DateTime!
   url: URI!
+}
+
+type PullRequestChangedFileConnection {
+  edges: [PullRequestChangedFileEdge]
+  nodes: [PullRequestChangedFile]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type PullRequestChangedFileEdge { cursor: String! node: PullRequestChangedFile }
+type PullRequestChangedFile {
+  additions: Int!
+  changeType: PatchStatus!
+  deletions: Int!
+  path: String!
+  viewerViewedState: FileViewedState!
 }
 
 type LabelConnection { nodes: [Label] pageInfo: PageInfo! totalCount: Int! }
@@ -303,6 +322,22 @@ def pr_commits(pr: PullRequest) -> list[dict]:
     return commits
 
 
+GENERATED_AREAS = ("services/api", "services/web", "services/worker", "docs", "lib")
+
+
+def pr_files(pr: PullRequest) -> list[dict]:
+    """The PR's changed files. A scenario that names them (pr.files) gets exactly those; others
+    get made-up ones, from the PR's id alone (no random draw, so the scenario stays as it was):
+    1-8 files in one or two areas, and one PR in 50 a large one of 120-259 files, past a page."""
+    paths = pr.files
+    if paths is None:
+        count = 120 + pr.id % 140 if pr.id % 50 == 0 else 1 + pr.id % 8
+        areas = (GENERATED_AREAS[pr.id % 5], GENERATED_AREAS[(pr.id // 5) % 5])
+        paths = [f"{areas[i % 2]}/src/module_{pr.id % 13}/file_{i}.py" for i in range(count)]
+    return [{"path": path, "changeType": "MODIFIED", "additions": 1 + len(path) % 40, "deletions": len(path) % 7,
+             "viewerViewedState": "UNVIEWED"} for path in paths]
+
+
 def _pull_request(pr: PullRequest, repo: Repo, urls: Urls) -> dict:
     url = f"{urls.web}/{repo.full_name}/pull/{pr.number}"
 
@@ -317,6 +352,9 @@ def _pull_request(pr: PullRequest, repo: Repo, urls: Urls) -> dict:
             "commits", pr_commits(pr), first, after,
             lambda c: {"commit": c, "id": node_id("PRC_", c["oid"]), "url": f"{url}/commits/{c['oid']}"},
         )
+
+    def files(info, first=None, after=None, last=None, before=None):
+        return connection("files", pr_files(pr), first, after, lambda f: f)
 
     merge_commit = None
     if pr.merge_commit_sha:
@@ -343,6 +381,7 @@ def _pull_request(pr: PullRequest, repo: Repo, urls: Urls) -> dict:
         "author": _actor(pr.author, urls),
         "labels": labels,
         "commits": commits,
+        "files": files,
     }
 
 
@@ -408,6 +447,11 @@ def _repository(repo: Repo, context: GraphQLContext) -> dict:
         return connection("pullRequests", index.memo(key, matching), first, after,
                           lambda pr: _pull_request(pr, repo, urls))
 
+    def pull_request(info, number):
+        by_number = index.memo(("pr_numbers", repo.full_name), lambda: {
+            pr.number: pr for pr in index.sorted_records("pull_requests", repo, "created_at", False)})
+        return _pull_request(by_number[number], repo, urls) if number in by_number else None
+
     def deployments(info, first=None, after=None, orderBy=None, environments=None):
         descending = bool(orderBy) and orderBy["direction"] == "DESC"
         wanted = set(environments) if environments else None
@@ -431,6 +475,7 @@ def _repository(repo: Repo, context: GraphQLContext) -> dict:
             "name": repo.default_branch,
             "prefix": "refs/heads/",
         },
+        "pullRequest": pull_request,
         "pullRequests": pull_requests,
         "deployments": deployments,
     }

@@ -40,6 +40,7 @@ class PullRequest:
     merged_at: datetime | None = None
     closed_at: datetime | None = None
     merge_commit_sha: str | None = None
+    files: list[str] | None = None  # changed paths; None: simorg.graphql_api.pr_files makes some up
 
     @property
     def state(self) -> str:

@@ -55,6 +55,7 @@ class SimulatedOrg:
         self.requests: Counter[tuple[str, str]] = Counter()
         self.points_used: Counter[str] = Counter()
         self.graphql_queries: set[str] = set()  # every distinct query text received
+        self.graphql_log: list[tuple[str, dict]] = []  # every query received, with its variables, in order
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._frozen_index = ScenarioIndex(scenario) if frozen else None
         self._port = port
@@ -261,6 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
             body_json = _json_or_empty(body)
             if isinstance(body_json.get("query"), str):
                 org.graphql_queries.add(body_json["query"])
+                org.graphql_log.append((body_json["query"], body_json.get("variables") or {}))
             points, nodes = query_cost(body_json)
             charged = org.budget.charge(token, resource, points)
             if charged is None:

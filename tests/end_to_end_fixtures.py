@@ -67,7 +67,7 @@ class Install:
 
     def extract(self) -> None:
         """Only the extraction step of `dora run`: each configured source's dlt pipeline."""
-        for name, source in configured_sources(self.home).items():
+        for name, source in configured_sources(self.home, self.definitions).items():
             if name not in REQUIRED or not missing_settings(name):
                 make_pipeline(name, self.home).run(source())
 

@@ -24,18 +24,19 @@ def seeds(tmp_path, monkeypatch) -> Path:
 
 # The published history, one row per evaluated candidate (wr-1 appears twice: two versions).
 DEPLOYMENT_HISTORY = [
-    # candidate_id, method, repository, branch, labels, workflow, conclusion
-    ("wr-1", "workflow_run", "acme/web", "main", None, "deploy-prod", "success"),
-    ("wr-1", "workflow_run", "acme/web", "main", None, "deploy-prod", "success"),
-    ("wr-2", "workflow_run", "acme/api", "main", None, "deploy-staging", "success"),
-    ("wr-3", "workflow_run", "acme/web", "main", None, "deploy-prod", "failure"),
-    ("wr-4", "workflow_run", "other/web", "main", None, "deploy-prod", "success"),
-    ("wr-5", "workflow_run", "acme/web", "feature", None, "build", "success"),
-    ("wr-6", "workflow_run", "evil/x' or 1=1", "main", None, "deploy", "success"),
-    ("pr-1", "merged_pr", "acme/web", "main", ["hotfix", "backend"], None, None),
-    ("pr-2", "merged_pr", "acme/web", "main", [], None, None),
-    ("pr-3", "merged_pr", "acme/web", "main", None, None, None),
-    ("pr-4", "merged_pr", "acme/api", "main", ["Hotfix"], None, None),
+    # candidate_id, method, repository, branch, labels, workflow, conclusion, files (merged_pr: changed paths;
+    # None where they were not read)
+    ("wr-1", "workflow_run", "acme/web", "main", None, "deploy-prod", "success", None),
+    ("wr-1", "workflow_run", "acme/web", "main", None, "deploy-prod", "success", None),
+    ("wr-2", "workflow_run", "acme/api", "main", None, "deploy-staging", "success", None),
+    ("wr-3", "workflow_run", "acme/web", "main", None, "deploy-prod", "failure", None),
+    ("wr-4", "workflow_run", "other/web", "main", None, "deploy-prod", "success", None),
+    ("wr-5", "workflow_run", "acme/web", "feature", None, "build", "success", None),
+    ("wr-6", "workflow_run", "evil/x' or 1=1", "main", None, "deploy", "success", None),
+    ("pr-1", "merged_pr", "acme/web", "main", ["hotfix", "backend"], None, None, ["services/api/a.py"]),
+    ("pr-2", "merged_pr", "acme/web", "main", [], None, None, ["services/web/b.ts", "README.md"]),
+    ("pr-3", "merged_pr", "acme/web", "main", None, None, None, None),
+    ("pr-4", "merged_pr", "acme/api", "main", ["Hotfix"], None, None, []),
 ]
 INCIDENT_HISTORY = [
     # candidate_id, method, service, urgency
@@ -53,9 +54,9 @@ def published(home: Home) -> Path:
     connection.execute("""create table history.deployment_history (
         candidate_id varchar, method varchar, repository varchar, branch varchar, labels varchar[],
         author varchar, title varchar, workflow varchar, event varchar, conclusion varchar, tag varchar,
-        environment varchar, state varchar, service varchar, is_deployment boolean)""")
+        environment varchar, state varchar, service varchar, files varchar[], is_deployment boolean)""")
     connection.executemany("""insert into history.deployment_history
-        (candidate_id, method, repository, branch, labels, workflow, conclusion) values (?, ?, ?, ?, ?, ?, ?)""",
+        (candidate_id, method, repository, branch, labels, workflow, conclusion, files) values (?, ?, ?, ?, ?, ?, ?, ?)""",
                            DEPLOYMENT_HISTORY)
     connection.execute("""create table history.incident_history (candidate_id varchar, method varchar,
         service varchar, urgency varchar, priority varchar, team varchar, title varchar, is_incident boolean)""")

@@ -27,7 +27,7 @@ def test_define_deployment_prints_the_definition_and_its_preview(seeds, publishe
         "preview: matches 2 of 6 workflow_run records in the published deployment history",
     ]
     assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
-        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,"
+        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,,"
 
 
 def test_define_incident_with_an_id_and_nothing_published(seeds, home):
@@ -75,7 +75,7 @@ def test_invalid_options_name_the_option_and_store_nothing(seeds):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "Error: --workflow: method merged_pr does not use filter 'workflow'; "
-        "its filters: repository, branch, label, author, title",
+        "its filters: repository, branch, label, author, title, paths, service",
         "--branch: method merged_pr requires filter 'branch'",
         "--id: definition_id 'merged-to-main' already exists",
     ]
@@ -83,6 +83,44 @@ def test_invalid_options_name_the_option_and_store_nothing(seeds):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: --method: unknown deployment method 'nightly'")
     assert (seeds / "deployment_definitions.csv").read_bytes() == before
+
+
+def test_a_paths_filter_previews_the_merged_prs_whose_changed_files_match(seeds, published):
+    # fixture history: pr-1 changed services/api/a.py, pr-2 web files, pr-3 was read without files, pr-4 none
+    api = run("deployment", "--method", "merged_pr", "--branch", "main", "--paths", "services/api/**", "--id", "api")
+    assert api.exit_code == 0, api.output
+    assert api.stdout.splitlines()[-1] == "preview: matches 1 of 4 merged_pr records in the published deployment history"
+    # negated: no changed file matches (pr-2, and pr-3 and pr-4 which have none)
+    rest = run("deployment", "--method", "merged_pr", "--branch", "main", "--paths", "!services/api/**", "--id", "rest")
+    assert rest.stdout.splitlines()[-1] == "preview: matches 3 of 4 merged_pr records in the published deployment history"
+    assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
+        "rest,merged_pr,,main,,,,,,,,,,,,,,,!services/api/**"
+
+
+def test_a_workflow_definition_names_a_service_of_services_csv_and_matches_no_record_by_it(seeds, published):
+    (seeds / "services.csv").write_text("service,team,repository,pagerduty_service,jira,paths\n"
+                                        "api,core,acme/mono,,,services/api/**\n")
+    refused = run("deployment", "--method", "workflow_run", "--workflow", "deploy*", "--service", "billing")
+    assert (refused.exit_code, refused.stderr) == (
+        1, "Error: --service: names service 'billing', which services.csv does not have (its services: api)\n")
+    # wr-1, wr-2, wr-4 and wr-6 succeeded on main with a deploy* workflow; the service filters nothing (as a
+    # filter, 'api' would match none of them: their service is empty)
+    added = run("deployment", "--method", "workflow_run", "--workflow", "deploy*", "--branch", "main",
+                "--service", "api", "--id", "deploy-api")
+    assert added.exit_code == 0, added.output
+    assert added.stdout.splitlines()[1:] == [
+        "defaults applied: conclusion='success'",
+        "preview: matches 4 of 6 workflow_run records in the published deployment history",
+    ]
+    assert "for a method where it is a name (definition_methods.csv role): a services.csv service" in " ".join(
+        run("deployment", "--help").stdout.split())
+
+
+def test_check_prints_the_notice_of_a_services_file_of_an_earlier_version(seeds):
+    (seeds / "services.csv").write_text("service,team,repository,pagerduty_service\napi,core,acme/api,\n")
+    checked = run("check")
+    assert (checked.exit_code, checked.stderr) == (
+        0, f"{seeds / 'services.csv'}: no column paths: read as empty (every row maps whole repositories)\n")
 
 
 def test_options_follow_the_definition_file(seeds):
@@ -95,7 +133,7 @@ def test_filter_options_are_spelled_with_dashes(seeds):
     result = run("deployment", "--method", "jira_issue", "--project", "OPS", "--issue-type", "Release", "--id", "ops")
     assert result.exit_code == 0, result.output
     assert (seeds / "deployment_definitions.csv").read_text().splitlines()[-1] == \
-        "ops,jira_issue,,,,,,,,,,,,,OPS,Release,,"
+        "ops,jira_issue,,,,,,,,,,,,,OPS,Release,,,"
     assert run("deployment", "--method", "jira_issue", "--issue_type", "Release").exit_code == 2  # no such option
 
 
@@ -134,16 +172,16 @@ def test_a_file_of_an_earlier_version_is_read_with_a_notice_and_upgraded(seeds):
     checked = run("check")
     assert checked.exit_code == 0, checked.output
     assert checked.stderr == (f"{seeds / 'deployment_definitions.csv'}: no column project, issue_type, status, "
-                              "component: read as empty (`dora define upgrade` adds them)\n")
+                              "component, paths: read as empty (`dora define upgrade` adds them)\n")
     assert checked.stdout == f"definitions OK ({seeds})\n"
     # the options follow definition_methods.csv, not the old header
     added = run("deployment", "--method", "jira_issue", "--project", "OPS", "--id", "ops")
     assert added.exit_code == 0, added.output
     assert (seeds / "deployment_definitions.csv").read_text().splitlines() == [
         "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag,environment,"
-        "state,service,project,issue_type,status,component",
-        "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,",
-        "ops,jira_issue,,,,,,,,,,,,,OPS,,,",
+        "state,service,project,issue_type,status,component,paths",
+        "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,,",
+        "ops,jira_issue,,,,,,,,,,,,,OPS,,,,",
     ]
 
     (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title\n"
@@ -187,7 +225,7 @@ def test_globs_that_can_never_match_are_refused_naming_the_option_and_the_column
     assert (seeds / "deployment_definitions.csv").read_bytes() == before
 
     with (seeds / "deployment_definitions.csv").open("a") as handle:
-        handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,\n")
+        handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,,\n")
     failed = run("check")
     assert (failed.exit_code, failed.stderr) == (
         1, f"{seeds / 'deployment_definitions.csv'}:5:4: unclosed '[' in 'main[' (a set needs its ']'; "
@@ -201,9 +239,9 @@ def test_a_file_saved_by_excel_with_a_byte_order_mark_is_accepted(seeds):
     assert run("list").stdout.splitlines()[1] == "  merged-to-main: method=merged_pr, branch='main'"
     assert run("remove", "merged-to-master").exit_code == 0
     assert path.read_text() == ("definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,"
-                                "tag,environment,state,service,project,issue_type,status,component\n"
-                                "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n"
-                                "custom-api-deployments,custom,,,,,,,,,,,,,,,,\n")
+                                "tag,environment,state,service,project,issue_type,status,component,paths\n"
+                                "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,,\n"
+                                "custom-api-deployments,custom,,,,,,,,,,,,,,,,,\n")
 
 
 def test_dora_run_prints_the_notice_of_a_file_of_an_earlier_version(seeds, home, monkeypatch):
@@ -213,5 +251,5 @@ def test_dora_run_prints_the_notice_of_a_file_of_an_earlier_version(seeds, home,
     (seeds / "deployment_definitions.csv").write_text(OLD_DEPLOYMENTS)
     result = CliRunner().invoke(main, ["run"])
     assert result.stderr.splitlines()[0] == (f"{seeds / 'deployment_definitions.csv'}: no column project, "
-                                             "issue_type, status, component: read as empty "
+                                             "issue_type, status, component, paths: read as empty "
                                              "(`dora define upgrade` adds them)")

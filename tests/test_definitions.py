@@ -17,7 +17,7 @@ from dora.core.definition_edits import DefinitionRejected, add_definition, remov
 from dora.core.definition_preview import Preview, preview
 
 DEPLOYMENT_HEADER = "definition_id,method,repository,branch,label,author,title,workflow,event,conclusion,tag," \
-                    "environment,state,service,project,issue_type,status,component\n"
+                    "environment,state,service,project,issue_type,status,component,paths\n"
 INCIDENT_HEADER = "definition_id,method,service,urgency,priority,team,title,project,issue_type,label,component," \
                   "repository\n"
 # The files as written before the GitLab and Jira columns (and the incidents' repository) existed.
@@ -41,12 +41,12 @@ def test_shipped_definitions_are_valid(seeds):
 
 def test_check_reports_file_line_and_column_of_each_error(seeds):
     (seeds / "deployment_definitions.csv").write_text(DEPLOYMENT_HEADER + textwrap.dedent("""\
-        ok,merged_pr,,main,,,,,,,,,,,,,,
-        bad-method,nightly,,,,,,,,,,,,,,,,
-        ,merged_pr,,main,,,,,,,,,,,,,,
-        ok,merged_pr,,main,,,,,,,,,,,,,,
-        wrong-filter,merged_pr,,main,,,,deploy*,,,,,,,,,,
-        no-branch,merged_pr,acme/*,,,,,,,,,,,,,,,
+        ok,merged_pr,,main,,,,,,,,,,,,,,,
+        bad-method,nightly,,,,,,,,,,,,,,,,,
+        ,merged_pr,,main,,,,,,,,,,,,,,,
+        ok,merged_pr,,main,,,,,,,,,,,,,,,
+        wrong-filter,merged_pr,,main,,,,deploy*,,,,,,,,,,,
+        no-branch,merged_pr,acme/*,,,,,,,,,,,,,,,,
         short,merged_pr
         """))
     (seeds / "incident_definitions.csv").write_text("definition_id,method,service,urgency,priority,team,title,"
@@ -60,9 +60,9 @@ def test_check_reports_file_line_and_column_of_each_error(seeds):
         "deployment_definitions.csv:5:1: duplicate definition_id 'ok' (first at deployment_definitions.csv line 2)",
         # column 8 = workflow (definition_id, method, repository, branch, label, author, title, workflow)
         "deployment_definitions.csv:6:8: method merged_pr does not use filter 'workflow'; "
-        "its filters: repository, branch, label, author, title",
+        "its filters: repository, branch, label, author, title, paths, service",
         "deployment_definitions.csv:7:4: method merged_pr requires filter 'branch'",
-        "deployment_definitions.csv:8:1: 2 cells, header has 18",
+        "deployment_definitions.csv:8:1: 2 cells, header has 19",
         "incident_definitions.csv:2:1: duplicate definition_id 'no-branch' "
         "(first at deployment_definitions.csv line 7)",
     ]
@@ -70,7 +70,7 @@ def test_check_reports_file_line_and_column_of_each_error(seeds):
 
 def test_a_header_typo_names_the_unknown_column(seeds):
     (seeds / "deployment_definitions.csv").write_text(DEPLOYMENT_HEADER.replace(",branch,", ",brnach,")
-                                                      + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n")
+                                                      + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,,\n")
     (seeds / "incident_definitions.csv").write_text("definition_id,method,service,severity,urgency\n")
     assert errors_of(seeds) == [
         "deployment_definitions.csv:1:4: unknown column 'brnach' (did you mean 'branch'?)",
@@ -82,7 +82,7 @@ def test_files_of_an_earlier_version_read_their_missing_columns_as_empty(seeds):
     (seeds / "deployment_definitions.csv").write_text(OLD_DEPLOYMENT_HEADER + "main,merged_pr,,main,,,,,,,,,,\n")
     (seeds / "incident_definitions.csv").write_text(OLD_INCIDENT_HEADER + "all-pagerduty,pagerduty,,,,,\n")
     assert definitions.check(seeds) == ([], [
-        f"{seeds / 'deployment_definitions.csv'}: no column project, issue_type, status, component: read as "
+        f"{seeds / 'deployment_definitions.csv'}: no column project, issue_type, status, component, paths: read as "
         "empty (`dora define upgrade` adds them)",
         f"{seeds / 'incident_definitions.csv'}: no column project, issue_type, label, component, repository: read "
         "as empty (`dora define upgrade` adds them)",
@@ -95,11 +95,11 @@ def test_files_of_an_earlier_version_read_their_missing_columns_as_empty(seeds):
         handle.write("jira,jira_issue,,,,,,,,,,,,\n")
     assert errors_of(seeds) == []  # jira_issue requires nothing
 
-    assert upgrade_definitions(seeds) == {"deployment_definitions.csv": ["project", "issue_type", "status", "component"],
+    assert upgrade_definitions(seeds) == {"deployment_definitions.csv": ["project", "issue_type", "status", "component", "paths"],
                                           "incident_definitions.csv": ["project", "issue_type", "label", "component",
                                                                        "repository"]}
     assert (seeds / "deployment_definitions.csv").read_text() == (
-        DEPLOYMENT_HEADER + "main,merged_pr,,main,,,,,,,,,,,,,,\njira,jira_issue,,,,,,,,,,,,,,,,\n")
+        DEPLOYMENT_HEADER + "main,merged_pr,,main,,,,,,,,,,,,,,,\njira,jira_issue,,,,,,,,,,,,,,,,,\n")
     assert (seeds / "incident_definitions.csv").read_text() == INCIDENT_HEADER + "all-pagerduty,pagerduty,,,,,,,,,,\n"
     assert definitions.check(seeds) == ([], [])
     assert upgrade_definitions(seeds) == {}  # nothing left to add: the files are not rewritten
@@ -189,14 +189,14 @@ def test_add_appends_one_row_with_a_readable_unique_id(seeds):
     assert (first["definition_id"], second["definition_id"]) == ("workflow_run-acme-main-deploy",
                                                                  "workflow_run-acme-main-deploy-2")
     assert path.read_text().splitlines()[-2:] == [
-        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,",
-        "workflow_run-acme-main-deploy-2,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,",
+        "workflow_run-acme-main-deploy,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,,",
+        "workflow_run-acme-main-deploy-2,workflow_run,acme/*,main,,,,deploy*,,,,,,,,,,,",
     ]
     # replaced, not rewritten in place: the earlier reader still sees the whole old file
     assert os.fstat(reader.fileno()).st_ino != path.stat().st_ino
-    assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,\n" \
-                                                "merged-to-master,merged_pr,,master,,,,,,,,,,,,,,\n" \
-                                                "custom-api-deployments,custom,,,,,,,,,,,,,,,,\n"
+    assert reader.read() == DEPLOYMENT_HEADER + "merged-to-main,merged_pr,,main,,,,,,,,,,,,,,,\n" \
+                                                "merged-to-master,merged_pr,,master,,,,,,,,,,,,,,,\n" \
+                                                "custom-api-deployments,custom,,,,,,,,,,,,,,,,,\n"
     reader.close()
     assert sorted(p.name for p in seeds.iterdir()) == files  # no temp or lock file left behind
     assert definitions.check(seeds) == ([], [])

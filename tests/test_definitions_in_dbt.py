@@ -42,7 +42,7 @@ REEVALUATE = ["build", "--select", "deployment_definitions", "incident_definitio
               "incident_history", "--exclude-resource-type", "unit_test"]
 DEPLOYMENT_COLUMNS = ["definition_id", "method", "repository", "branch", "label", "author", "title", "workflow",
                       "event", "conclusion", "tag", "environment", "state", "service", "project", "issue_type",
-                      "status", "component"]
+                      "status", "component", "paths"]
 HISTORY_TABLES = {"deployment": "history.deployment_history", "incident": "history.incident_history"}
 INCIDENT_COLUMNS = ["definition_id", "method", "service", "urgency", "priority", "team", "title", "project",
                     "issue_type", "label", "component", "repository"]
@@ -51,6 +51,10 @@ REWORK_COLUMNS = ["definition_id", "method", "repository", "branch", "label", "t
 
 def ts(day: int, hour: int) -> str:
     return f"2024-01-{day:02d} {hour:02d}:00:00+00"
+
+
+# what the PRs changed (the `paths` filter of merged_pr); not drawn from the seeded random stream
+CHANGED_FILES = [["services/api/main.py"], ["services/web/app.ts", "docs/readme.md"], [], ["Makefile", "api/x.py"]]
 
 
 def raw_records(rng: random.Random) -> dict[str, list[dict]]:
@@ -70,7 +74,7 @@ def raw_records(rng: random.Random) -> dict[str, list[dict]]:
             "labels": rng.sample(labels, rng.randint(0, 3)), "base_ref": rng.choice(branches), "head_ref": "topic",
             "state": "merged", "created_at": ts(day, 8), "updated_at": ts(day, 10), "closed_at": ts(day, 10),
             "merged_at": ts(day, 10), "merge_commit_sha": f"m{n}", "first_commit_at": ts(day, 7),
-            "html_url": f"https://pr/{n}"})
+            "html_url": f"https://pr/{n}", "files": CHANGED_FILES[n % len(CHANGED_FILES)]})
     for n in range(18):
         records["raw_github.workflow_runs"].append({
             "id": 300 + n, "repository_id": n % 3, "repository": rng.choice(repositories), "workflow_id": 1,
@@ -208,10 +212,19 @@ DEPLOYMENT_CASES = [
     (deployment_row(definition_id="sets", method="workflow_run", branch="[!m]*", workflow="deploy-[a-z]*"), None),
     (deployment_row(definition_id="escaped", method="merged_pr", branch="main\\["), None),
     ("short,merged_pr", ""),  # 2 cells
-    (deployment_row(definition_id="long", method="merged_pr", branch="main") + ",extra", ""),  # 19 cells
+    (deployment_row(definition_id="long", method="merged_pr", branch="main") + ",extra", ""),  # 20 cells
     # an unknown method: only that is reported
     (deployment_row(definition_id="bad-method-bad-glob", method="nightly", branch="main["), "method"),
     (deployment_row(definition_id="default", method="github_deployment", environment=""), None),
+    (deployment_row(definition_id="api-paths", method="merged_pr", branch="main", paths="!services/api/**"), None),
+    (deployment_row(definition_id="paths-unclosed", method="merged_pr", branch="main", paths="src/[a"), "paths"),
+    (deployment_row(definition_id="paths-of-runs", method="workflow_run", paths="src/*"), "paths"),  # merged_pr only
+    # `service` names a services.csv service (here: api) outside custom, where it is a filter
+    (deployment_row(definition_id="named", method="workflow_run", workflow="deploy-api", service="api"), None),
+    (deployment_row(definition_id="named-unknown", method="github_deployment", service="billing"), "service"),
+    (deployment_row(definition_id="named-glob", method="workflow_run", service="ap*"), "service"),
+    (deployment_row(definition_id="custom-glob", method="custom", service="ap*"), None),
+    (deployment_row(definition_id="custom-unclosed", method="custom", service="ap["), "service"),
 ]
 INCIDENT_CASES = [
     (incident_row(definition_id="main", method="pagerduty"), "definition_id"),  # used in the deployment file
@@ -232,13 +245,14 @@ REWORK_CASES = [
 
 
 def test_python_and_dbt_find_the_same_problems_in_the_rows(project, seeds):
+    (seeds / "services.csv").write_text("service,team,repository,pagerduty_service,jira,paths\napi,core,acme/api,,,\n")
     write_definitions(seeds, [row for row, _ in DEPLOYMENT_CASES], [row for row, _ in INCIDENT_CASES],
                       rework=[row for row, _ in REWORK_CASES])
     expected = {(f"{kind}_definitions", line, column)
                 for kind, cases in (("deployment", DEPLOYMENT_CASES), ("incident", INCIDENT_CASES),
                                     ("rework", REWORK_CASES))
                 for line, (_, column) in enumerate(cases, start=2) if column is not None}
-    assert len(expected) == 19
+    assert len(expected) == 24
     assert python_problems(seeds) == (expected, [])
     assert dbt_problems(project, seeds)[0] == expected
 
@@ -349,7 +363,8 @@ def test_previews_count_what_the_next_build_matches(project, seeds):
         for kind, methods in METHODS.items():
             for method in methods:
                 row = {"definition_id": f"r{round_number}-{kind}-{method}", "method": method}
-                filters = catalog[(kind, method)]
+                # a column of role `name` (a workflow's service) matches nothing: not drawn
+                filters = {name: each for name, each in catalog[(kind, method)].items() if not each.names}
                 required = [name for name, method_filter in filters.items() if method_filter.required]
                 for name in {*rng.sample(list(filters), rng.randint(0, min(3, len(filters)))), *required}:
                     row[name] = random_pattern(rng, stored_values(home.published, kind, method, name) or [""])
@@ -398,7 +413,7 @@ def test_a_run_shows_the_validation_message_without_dagsters_wrapping(project, s
     # The dbt assets of `dora run`, with its one-line-per-step logger, over this project's parsed
     # manifest and an empty warehouse (the run stops at validation, before anything is built).
     with (seeds / "deployment_definitions.csv").open("a") as handle:
-        handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,\n")
+        handle.write("typo,merged_pr,,main[,,,,,,,,,,,,,,,\n")
     home = Home(tmp_path).ensure()
     monkeypatch.setenv("DORA_WAREHOUSE", str(home.warehouse))
     dbt_project = DbtProject(project_dir=project.directory, profiles_dir=project.directory)

@@ -15,17 +15,17 @@ def test_a_second_demo_run_keeps_the_edited_definitions(tmp_path):
     directory = write_demo_definitions(tmp_path / "definitions", scenario)
     deployments = directory / "deployment_definitions.csv"
     assert deployments.read_text().splitlines()[1:] == [
-        "deploy-workflow,workflow_run,,main,,,,deploy,,,,,,,,,,",
-        "gitlab-main-pipelines,gitlab_pipeline,,main,,,,,push,,,,,,,,,",
+        "deploy-workflow,workflow_run,,main,,,,deploy,,,,,,,,,,,",
+        "gitlab-main-pipelines,gitlab_pipeline,,main,,,,,push,,,,,,,,,,",
     ]
-    edited = deployments.read_text() + "releases,release,acme/*,,,,,,,,v*,,,,,,,\n"
+    edited = deployments.read_text() + "releases,release,acme/*,,,,,,,,v*,,,,,,,,\n"
     deployments.write_text(edited)
     (directory / "services.csv").unlink()
 
     write_demo_definitions(directory, scenario)
     assert deployments.read_text() == edited
     # a deleted file comes back as the demo's: acme's repositories by product
-    assert (directory / "services.csv").read_text().splitlines()[1] == "checkout,Storefront,acme/checkout-*,checkout,"
+    assert (directory / "services.csv").read_text().splitlines()[1] == "checkout,Storefront,acme/checkout-*,checkout,,"
 
 
 def test_the_demo_directory_is_not_nested_when_dora_home_is_already_the_demos(tmp_path, monkeypatch):

@@ -432,3 +432,43 @@ def test_every_query_the_source_sends_is_valid_against_githubs_schema_and_priced
 )
 def test_graphql_endpoint_follows_the_rest_base_url(base_url, graphql_url):
     assert github_module.graphql_endpoint(base_url) == graphql_url
+
+
+def test_changed_files_are_read_only_for_the_named_repositories_and_paged_past_100(home, github_schema):
+    """acme/mono is named (a `paths` cell names it), acme/web is not: mono's PRs come with every
+    changed file (#2 has 250: its first 100 in the page, then 2 follow-up queries of 100 and 50),
+    web's with none and at no cost; each query is valid against GitHub's schema and priced alike."""
+    big = [f"services/api/file_{i:03d}.py" for i in range(250)]
+    scenario = Scenario(
+        repos=[Repo("acme", "mono", 101), Repo("acme", "web", 102)],
+        pull_requests=[
+            PullRequest("acme/mono", 1, 1001, "Small", "alice", created_at=ago(10), updated_at=ago(9),
+                        first_commit_at=ago(11), merged_at=ago(9), closed_at=ago(9), merge_commit_sha=SHA_A,
+                        files=["services/web/a.ts", "README.md"]),
+            PullRequest("acme/mono", 2, 1002, "Big", "bob", created_at=ago(5), updated_at=ago(4),
+                        first_commit_at=ago(6), merged_at=ago(4), closed_at=ago(4), merge_commit_sha=SHA_B, files=big),
+            PullRequest("acme/web", 1, 2001, "Restyle", "carol", created_at=ago(5), updated_at=ago(4),
+                        first_commit_at=ago(6), merged_at=ago(4), closed_at=ago(4), files=["x.css"]),
+        ],
+    )
+    with SimulatedOrg(scenario) as org:
+        run(home, github_source(org, changed_files_repositories=["acme/m*"]).with_resources("pull_requests"))
+        log = list(org.graphql_log)
+        points = org.points_used
+
+    files = dict(rows(home, "raw_github", "select repository || '#' || number, files from {t}.pull_requests"))
+    assert json.loads(files["acme/mono#1"]) == ["services/web/a.ts", "README.md"]
+    assert json.loads(files["acme/mono#2"]) == big  # every page, in order
+    assert files["acme/web#1"] is None
+    reads = [(variables["name"], "files(first: 100" in query, "pullRequest(number:" in query)
+             for query, variables in log if "pullRequest" in query]
+    # mono: one page of PRs with files, then #2's files 101-200 and 201-250; web: a page without files
+    assert reads == [("mono", True, False), ("mono", True, True), ("mono", True, True), ("web", False, False)]
+    assert [variables["number"] for query, variables in log if "pullRequest(number:" in query] == [2, 2]
+    for query in {query for query, _ in log}:
+        assert validate(github_schema, parse(query)) == []
+        assert graphql_cost(query) == query_cost({"query": query})[0]
+    # the page of PRs with files: 1 + 100 (labels) + 100 (commits) + 100 (files) requests = 3 points;
+    # each follow-up 1; web's page without files 2
+    assert [graphql_cost(query) for query, _ in log if "pullRequest" in query] == [3, 1, 1, 2]
+    assert points["graphql"] == 7

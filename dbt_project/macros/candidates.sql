@@ -28,7 +28,7 @@
             ('conclusion', 'varchar'), ('tag', 'varchar'), ('environment', 'varchar'),
             ('state', 'varchar'), ('service', 'varchar'), ('project', 'varchar'),
             ('issue_type', 'varchar'), ('status', 'varchar'), ('components', string_list_type()),
-            ('commit_sha', 'varchar'), ('deployed_at', 'timestamp'), ('url', 'varchar'),
+            ('files', string_list_type()), ('commit_sha', 'varchar'), ('deployed_at', 'timestamp'), ('url', 'varchar'),
             ('loaded_at', 'decimal(18, 6)'),
         ],
         'incident': [

@@ -40,18 +40,24 @@
 
 {#- The definitions of a definition seed as they apply: one row per definition with its
     definition_id, method and each of `filters`, an empty (or blank) cell taking the method's
-    default from definition_methods.csv (e.g. workflow_run conclusion = success). -#}
+    default from definition_methods.csv (e.g. workflow_run conclusion = success). A column of role
+    `name` for the method (a workflow_run's `service`: the service its deployments count for) is no
+    filter: null here, so it matches everything and editing it re-evaluates nothing. -#}
 {% macro effective_definitions(definitions, kind, filters) %}
     select
         definitions.definition_id,
         definitions.method,
         {%- for filter in filters %}
-        coalesce(
+        case when exists (
+            select 1 from {{ ref('definition_methods') }} as method_filters
+            where method_filters.kind = '{{ kind }}' and method_filters.method = definitions.method
+                and method_filters.filter = '{{ filter }}' and method_filters.role = 'name'
+        ) then null else coalesce(
             nullif(trim(definitions.{{ filter }}), ''),
             (select method_filters.default_value from {{ ref('definition_methods') }} as method_filters
              where method_filters.kind = '{{ kind }}' and method_filters.method = definitions.method
                 and method_filters.filter = '{{ filter }}')
-        ) as {{ filter }}
+        ) end as {{ filter }}
         {{- ',' if not loop.last }}
         {%- endfor %}
     from {{ definitions }} as definitions

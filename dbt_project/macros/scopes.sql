@@ -1,18 +1,33 @@
-{#- Each row of `relation` three times: for the whole org, for its team, for its service; the DORA
+{#- Each row of `relation` once for the whole org, then for its team and for its service; the DORA
     marts aggregate per (scope, scope_name). Rows without a team have no team scope. `names` are
-    the names of the two scope columns. -#}
-{% macro scoped(relation, names=('scope', 'scope_name')) %}
+    the names of the two scope columns. A row that counts for several services (a monorepo
+    deployment or change) names them in `memberships` ((`key`, service, team) rows, e.g.
+    int_deployment_services by deployment_id): it counts once for the org, once for each of its
+    services and once for each of their teams. -#}
+{% macro scoped(relation, names=('scope', 'scope_name'), memberships=none, key=none) %}
     select 'org' as {{ names[0] }}, 'org' as {{ names[1] }}, * from {{ relation }}
     union all
+    {%- if memberships is none %}
     select 'team' as {{ names[0] }}, team as {{ names[1] }}, * from {{ relation }} where team is not null
     union all
     select 'service' as {{ names[0] }}, service as {{ names[1] }}, * from {{ relation }} where service is not null
+    {%- else %}
+    select 'team' as {{ names[0] }}, member_teams.team as {{ names[1] }}, {{ relation }}.*
+    from {{ relation }}
+    inner join (select distinct {{ key }}, team from {{ memberships }} where team is not null) as member_teams
+        on {{ relation }}.{{ key }} = member_teams.{{ key }}
+    union all
+    select 'service' as {{ names[0] }}, member_services.service as {{ names[1] }}, {{ relation }}.*
+    from {{ relation }}
+    inner join (select distinct {{ key }}, service from {{ memberships }} where service is not null) as member_services
+        on {{ relation }}.{{ key }} = member_services.{{ key }}
+    {%- endif %}
 {% endmacro %}
 
 {#- Each (scope, window) of the `scope_windows` CTE with the rows of `relation` in that scope whose
     `time_column` falls in [window_start, window_end); a window without rows keeps one row of nulls,
-    so it still appears with 0 counts. -#}
-{% macro in_scope_windows(relation, time_column) %}
+    so it still appears with 0 counts. `memberships`, `key`: as for scoped(). -#}
+{% macro in_scope_windows(relation, time_column, memberships=none, key=none) %}
     select
         scope_windows.scope,
         scope_windows.scope_name,
@@ -20,7 +35,7 @@
         scope_windows.window_offset,
         facts.*
     from scope_windows
-    left join ({{ scoped(relation, ('fact_scope', 'fact_scope_name')) }}) as facts
+    left join ({{ scoped(relation, ('fact_scope', 'fact_scope_name'), memberships, key) }}) as facts
         on scope_windows.scope = facts.fact_scope
         and scope_windows.scope_name = facts.fact_scope_name
         and facts.{{ time_column }} >= scope_windows.window_start

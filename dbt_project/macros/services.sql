@@ -22,3 +22,23 @@
 {% macro jira_scope(project, components) -%}
     {{ project }} || coalesce('/' || {{ components }}[1], '')
 {%- endmacro %}
+
+{#- Per `key` of a memberships relation ((key, service, team) rows: int_deployment_services,
+    int_change_services), its services and its teams, each distinct and joined with ', ' in
+    alphabetical order (null when none): what a one-row-per-record mart shows. -#}
+{% macro services_named_together(memberships, key) %}
+    select
+        service_names.{{ key }},
+        service_names.services,
+        team_names.teams
+    from (
+        select {{ key }}, {{ dbt.listagg('service', "', '", 'order by service') }} as services
+        from (select distinct {{ key }}, service from {{ ref(memberships) }}) as distinct_services
+        group by {{ key }}
+    ) as service_names
+    left join (
+        select {{ key }}, {{ dbt.listagg('team', "', '", 'order by team') }} as teams
+        from (select distinct {{ key }}, team from {{ ref(memberships) }} where team is not null) as distinct_teams
+        group by {{ key }}
+    ) as team_names on service_names.{{ key }} = team_names.{{ key }}
+{% endmacro %}

@@ -6,7 +6,8 @@
     column, a row with more or fewer cells than the header, an empty or duplicate definition_id
     (across the deployment, incident and rework files), an unknown method, a filter column the
     method does not use, a missing required filter, a glob that can never match (an unclosed `[`,
-    a bare `!`). Every problem is listed as
+    a bare `!`), a column of role `name` (definition_methods.csv: a deployment's `service` outside
+    method custom) naming a service services.csv does not have. Every problem is listed as
     `<file> line <n> (definition_id '<id>'): column '<column>' ...` (line 1 is the header), <file>
     being the file's real path (DORA_DEFINITIONS_DIR, which dora links the seeds to). A filter
     column the file lacks (a file of an earlier version) is no error: a notice names it, and the
@@ -20,23 +21,33 @@
         {{ return('') }}
     {%- endif -%}
     {%- set methods = csv_records(seed_file_path('definition_methods')) -%}
+    {%- set services = csv_records(seed_file_path('services')).rows | map(attribute='service') | reject('eq', '')
+                       | unique | sort -%}
     {%- set problems = [] -%}
     {%- set earlier_ids = {} -%}
     {%- for kind in ['deployment', 'incident', 'rework'] -%}
         {%- set path = seed_file_path(kind ~ '_definitions') -%}
         {%- set method_filters = {} -%}
+        {%- set method_names = {} -%}
         {%- for row in methods.rows if row['kind'] == kind -%}
             {%- do method_filters.setdefault(row['method'], {}).update(
                 {row['filter']: row['required'] == 'true' and row['default_value'] == ''}) -%}
+            {%- if (row.get('role') or '') == 'name' -%}
+                {%- do method_names.setdefault(row['method'], []).append(row['filter']) -%}
+            {%- endif -%}
         {%- endfor -%}
         {%- set definitions = csv_records(path) -%}
-        {%- set header_problems = definition_header_problems(path, definitions.header, method_filters) -%}
+        {#- the file's columns in the order definition_methods.csv first names them (dora define's order) -#}
+        {%- set filters = methods.rows | selectattr('kind', 'eq', kind) | map(attribute='filter') | unique | list -%}
+        {%- set header_problems = definition_header_problems(path, definitions.header, filters) -%}
         {%- if header_problems -%}
             {%- do problems.extend(header_problems) -%}
         {%- else -%}
-            {%- do problems.extend(definition_row_problems(path, definitions, method_filters, earlier_ids)) -%}
+            {%- do problems.extend(definition_row_problems(path, definitions, method_filters, earlier_ids,
+                                                           method_names, services)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do problems.extend(services_problems(seed_file_path('services'))) -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error("Invalid definitions:\n" ~ problems | join("\n")) }}
     {%- endif -%}
@@ -90,9 +101,8 @@
 {% endmacro %}
 
 {#- The problems of a definition file's header; logs a notice naming the filter columns it lacks. -#}
-{% macro definition_header_problems(path, header, method_filters) %}
+{% macro definition_header_problems(path, header, filters) %}
     {%- set file_name = definition_file_name(path) -%}
-    {%- set filters = method_filters.values() | map('list') | sum(start=[]) | unique | list -%}
     {%- set problems = [] -%}
     {%- for name in header -%}
         {%- if name not in ['definition_id', 'method'] + filters -%}
@@ -124,8 +134,9 @@
 {% endmacro %}
 
 {#- The problems of the rows of a definition file whose header is valid. `earlier_ids` (id ->
-    [file name, line]) holds the ids of the files checked before: an id must not repeat them. -#}
-{% macro definition_row_problems(path, definitions, method_filters, earlier_ids) %}
+    [file name, line]) holds the ids of the files checked before: an id must not repeat them.
+    `method_names` (method -> columns of role `name`): those cells must name one of `services`. -#}
+{% macro definition_row_problems(path, definitions, method_filters, earlier_ids, method_names, services) %}
     {%- set file_name = definition_file_name(path) -%}
     {%- set header = definitions.header -%}
     {%- set known_methods = method_filters.keys() | sort | join(', ') -%}
@@ -157,6 +168,11 @@
                 {%- set problem = never_matching_glob(row[column] | trim) -%}
                 {%- if column not in method_filters[method] -%}
                     {%- do found.append([column, "is not used by method '" ~ method ~ "'"]) -%}
+                {%- elif column in method_names.get(method, []) -%}
+                    {%- if row[column] | trim not in services -%}
+                        {%- do found.append([column, "names service '" ~ row[column] | trim ~ "', which services.csv does not have"
+                                             ~ " (its services: " ~ (services | join(', ') or 'none') ~ ")"]) -%}
+                    {%- endif -%}
                 {%- elif problem -%}
                     {%- do found.append([column, problem]) -%}
                 {%- endif -%}
@@ -186,4 +202,27 @@
     {%- for column, type in config.get('column_types', {}).items() if column not in present %}
     alter table {{ this }} add column {{ adapter.quote(column) }} {{ type }};
     {%- endfor %}
+{% endmacro %}
+
+{#- The problems of services.csv's `paths` cells: each space-separated glob is checked like a
+    definition filter cell (never_matching_glob). A file of an earlier version without the column
+    is no error: a notice names it, and int_services reads it as empty. -#}
+{% macro services_problems(path) %}
+    {%- set file_name = definition_file_name(path) -%}
+    {%- set services = csv_records(path) -%}
+    {%- set problems = [] -%}
+    {%- if 'paths' not in services.header -%}
+        {%- do log(file_name ~ ": no column paths: read as empty (every row maps whole repositories)", info=True) -%}
+    {%- endif -%}
+    {%- for row in services.rows -%}
+        {%- set line = services.lines[loop.index0] -%}
+        {%- for glob in (row.get('paths') or '').split() -%}
+            {%- set problem = never_matching_glob(glob) -%}
+            {%- if problem -%}
+                {%- do problems.append(file_name ~ " line " ~ line ~ " (service '" ~ row['service'] ~ "'): column 'paths' "
+                                       ~ problem) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(problems) }}
 {% endmacro %}

@@ -27,6 +27,7 @@ from dora.core.definitions import (
     load_catalog,
     read_definitions,
     row_problems,
+    service_names,
 )
 from dora.core.files import fsync, locked
 from dora.core.home import DBT_PROJECT_DIR
@@ -108,7 +109,7 @@ def add_definition(directory: Path, kind: str, method: str, filters: dict[str, s
         in_file_order = {column: row[column] for column in columns[2:]}
         row[ID_COLUMN] = (definition_id.strip() if definition_id is not None
                           else readable_id(method, in_file_order, taken))
-        problems += row_problems(kind, row, catalog)
+        problems += row_problems(kind, row, catalog, service_names(directory))
         if not row[ID_COLUMN]:
             problems.append((ID_COLUMN, "empty definition_id"))
         elif row[ID_COLUMN] in taken:

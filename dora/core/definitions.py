@@ -13,9 +13,14 @@ Filter semantics:
 - an empty (or blank) cell matches anything, except that the method's `default_value` applies when the
   cell is empty (so `conclusion` of `workflow_run` means `success` unless set);
 - a record value that is missing (null) is matched as the empty string;
-- `label` and `component` are matched against the record's list: they match when ANY item matches
-  the pattern; negated, when NO item does;
+- `label` and `component` are matched against the record's list, `paths` (merged_pr) against the
+  PR's changed files: they match when ANY item matches the pattern; negated, when NO item does;
 - all filters of one row must match (AND); a record counts when any row matches (OR).
+
+A column whose definition_methods.csv `role` is `name` is no filter: it names something. The
+`service` cell of a deployment method other than `custom` names the services.csv service the
+definition's deployments count for (a monorepo deploying one service per workflow); for `custom`
+deployments (and in incident and rework definitions) `service` is a filter on the records' service.
 
 File rules: `definition_id` and `method` columns are required, a column no method of the kind uses
 is an error, and a filter column the file lacks (a file written before that column existed) reads
@@ -40,7 +45,9 @@ ID_COLUMN = "definition_id"
 METHOD_COLUMN = "method"
 METHODS_FILE = "definition_methods.csv"
 # Filters matched against a list column of the history table instead of a scalar column.
-LIST_FILTERS = {"label": "labels", "component": "components"}
+LIST_FILTERS = {"label": "labels", "component": "components", "paths": "files"}
+NAME_ROLE = "name"  # definition_methods.csv `role` of a column that names something instead of filtering
+SERVICES_FILE = "services.csv"
 MISSING_FILE = "missing file: `dora define upgrade` writes it with the shipped definitions"
 # An unescaped `[` that no `]` closes: such a glob can never match (`main[`).
 UNCLOSED_SET = re.compile(r"(^|[^\\])\[[^\]]*$")
@@ -55,6 +62,8 @@ class MethodFilter:
     name: str
     required: bool
     default: str
+    names: bool = False  # role `name`: the cell names a services.csv service, it matches no record
+    line: int = 0  # its line in definition_methods.csv
 
 
 @dataclass(frozen=True)
@@ -106,13 +115,14 @@ def load_catalog(directory: Path) -> Catalog:
     header, records = read_csv(path)
     for line, cells in records:
         row = dict(zip(header, cells))
-        if row.get("kind") not in KINDS or row.get("required") not in ("true", "false"):
+        if (row.get("kind") not in KINDS or row.get("required") not in ("true", "false")
+                or row.get("role", "") not in ("", NAME_ROLE)):
             errors.append(DefinitionError(path, line, 1, f"bad row {row}: kind must be one of "
-                                          f"{KINDS}, required true or false"))
+                                          f"{KINDS}, required true or false, role empty or {NAME_ROLE}"))
             continue
         name = row.get("filter", "")
         catalog.setdefault((row["kind"], row.get("method", "")), {})[name] = MethodFilter(
-            name, row["required"] == "true", row.get("default_value") or "")
+            name, row["required"] == "true", row.get("default_value") or "", row.get("role") == NAME_ROLE, line)
     if errors:
         raise DefinitionsInvalid(errors)
     return catalog
@@ -123,11 +133,14 @@ def methods_of(catalog: Catalog, kind: str) -> list[str]:
 
 
 def filters_of(catalog: Catalog, kind: str) -> list[str]:
-    """Every filter column some method of this kind uses (the definition file's filter columns)."""
-    names: list[str] = []
+    """Every filter column some method of this kind uses (the definition file's filter columns), in
+    the order definition_methods.csv first names them: a column added later comes last."""
+    first_lines: dict[str, int] = {}
     for (method_kind, _), filters in catalog.items():
-        names += [name for name in filters if method_kind == kind and name not in names]
-    return names
+        for name, method_filter in filters.items():
+            if method_kind == kind:
+                first_lines[name] = min(first_lines.get(name, method_filter.line), method_filter.line)
+    return sorted(first_lines, key=first_lines.__getitem__)
 
 
 def columns_of(catalog: Catalog, kind: str) -> list[str]:
@@ -145,8 +158,22 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
-def row_problems(kind: str, row: dict[str, str], catalog: Catalog) -> list[tuple[str, str]]:
-    """(column, message) for everything wrong with one definition row; ids are checked by callers."""
+def service_names(directory: Path) -> set[str]:
+    """The services services.csv names: what a `service` cell of role `name` may name."""
+    return {row["service"] for row in read_seed(directory / SERVICES_FILE) if row.get("service")}
+
+
+def services_notice(directory: Path) -> str | None:
+    """The notice for a services.csv of an earlier version, without `paths` (dbt logs the same line)."""
+    path = directory / SERVICES_FILE
+    if not path.exists() or "paths" in read_csv(path)[0]:
+        return None
+    return f"{path}: no column paths: read as empty (every row maps whole repositories)"
+
+
+def row_problems(kind: str, row: dict[str, str], catalog: Catalog, services: set[str]) -> list[tuple[str, str]]:
+    """(column, message) for everything wrong with one definition row; ids are checked by callers.
+    `services`: the services.csv services a column of role `name` may name."""
     method = row.get(METHOD_COLUMN, "")
     filters = catalog.get((kind, method))
     if filters is None:
@@ -158,6 +185,11 @@ def row_problems(kind: str, row: dict[str, str], catalog: Catalog) -> list[tuple
         if column not in filters:
             problems.append((column, f"method {method} does not use filter {column!r}; "
                                      f"its filters: {', '.join(filters)}"))
+        elif filters[column].names:
+            if value.strip() not in services:
+                problems.append((column, f"names service {value.strip()!r}, which services.csv does not have "
+                                         f"(its services: {', '.join(sorted(services)) or 'none'})"))
+            continue
         if problem := pattern_problem(value):
             problems.append((column, problem))
     for name, method_filter in filters.items():
@@ -214,10 +246,12 @@ def read_definitions(directory: Path, kind: str, catalog: Catalog) -> Definition
 
 
 def check(directory: Path) -> tuple[list[DefinitionError], list[str]]:
-    """Validate both definition files against definition_methods.csv: (errors, notices)."""
+    """Validate the definition files against definition_methods.csv (and the services a `service`
+    cell names against services.csv): (errors, notices)."""
     catalog = load_catalog(directory)
+    services = service_names(directory)
     errors: list[DefinitionError] = []
-    notices: list[str] = []
+    notices: list[str] = [notice] if (notice := services_notice(directory)) else []
     seen: dict[str, str] = {}
     for kind in KINDS:
         file = read_definitions(directory, kind, catalog)
@@ -237,7 +271,7 @@ def check(directory: Path) -> tuple[list[DefinitionError], list[str]]:
             else:
                 seen[definition_id] = f"{file.path.name} line {line}"
             file_errors += [DefinitionError(file.path, line, column_position.get(column, 1), message, column)
-                            for column, message in row_problems(kind, row, catalog)]
+                            for column, message in row_problems(kind, row, catalog, services)]
         errors += sorted(file_errors, key=lambda error: error.line)
     return errors, notices
 
@@ -253,7 +287,9 @@ def notices(directory: Path) -> list[str]:
 
 
 def effective_filters(kind: str, row: dict[str, str], catalog: Catalog) -> dict[str, str]:
-    """The patterns that actually apply to a row: its non-empty cells, else the method's defaults."""
-    filters = catalog[(kind, row[METHOD_COLUMN])]
+    """The patterns that actually apply to a row: its non-empty cells, else the method's defaults
+    (a column of role `name` is no pattern)."""
+    filters = {name: method_filter for name, method_filter in catalog[(kind, row[METHOD_COLUMN])].items()
+               if not method_filter.names}
     patterns = {name: (row.get(name) or "").strip() or method_filter.default for name, method_filter in filters.items()}
     return {name: pattern for name, pattern in patterns.items() if pattern}

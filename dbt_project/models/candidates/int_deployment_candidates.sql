@@ -51,6 +51,7 @@ final as (
         unioned.issue_type,
         unioned.status,
         unioned.components,
+        unioned.files,
         unioned.commit_sha,
         unioned.deployed_at,
         unioned.url,

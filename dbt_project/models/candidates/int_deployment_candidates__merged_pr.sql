@@ -1,4 +1,5 @@
-{#- merged_pr: a pull request counts when merged, deployed at its merge (commit: the merge commit). -#}
+{#- merged_pr: a pull request counts when merged, deployed at its merge (commit: the merge commit);
+    its changed files (read only where dora.core.changed_files asks for them) for the `paths` filter. -#}
 with
 
 pull_requests as (
@@ -16,6 +17,7 @@ final as (
             'labels': 'labels',
             'author': 'author',
             'title': 'title',
+            'files': 'files',
             'commit_sha': 'merge_commit_sha',
             'deployed_at': 'merged_at',
             'url': 'url',

@@ -7,7 +7,7 @@
     candidates=ref('int_deployment_candidates'),
     definitions=ref('deployment_definitions'),
     filters=['repository', 'branch', 'label', 'author', 'title', 'workflow', 'event', 'conclusion',
-             'tag', 'environment', 'state', 'service', 'project', 'issue_type', 'status', 'component'],
-    list_filters={'label': 'labels', 'component': 'components'},
+             'tag', 'environment', 'state', 'service', 'project', 'issue_type', 'status', 'component', 'paths'],
+    list_filters={'label': 'labels', 'component': 'components', 'paths': 'files'},
     event_filter=('state', ref('int_deployment_candidate_events')),
 ) }}

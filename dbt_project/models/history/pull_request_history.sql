@@ -24,6 +24,7 @@ merged as (
         merged_at,
         merge_commit_sha,
         url,
+        files,
         loaded_at
     from pull_requests
     where merged_at is not null

@@ -1,5 +1,8 @@
 {#- The records that currently count as deployments, with their service and team (services.csv).
-    A custom deployment names its service; others take the first services.csv row whose
+    A deployment whose definition names a service (the `service` cell of a method other than custom,
+    role `name` in definition_methods.csv: a monorepo workflow deploying one service) counts for it
+    (is_service_named; int_deployment_services then ignores its shipped PRs' paths). A custom
+    deployment names its service; others take the first services.csv row whose
     `repository` glob matches (a GitLab project path counts as a repository), else the repository's
     full name; a Jira issue the first row whose `jira` glob matches `<project>/<first component>`
     (`<project>` without components), else its project key. The team is the one services.csv
@@ -19,6 +22,26 @@ repository_names as (
     select * from {{ ref('int_repository_names') }}
 ),
 
+definitions as (
+    select * from {{ ref('deployment_definitions') }}
+),
+
+method_filters as (
+    select * from {{ ref('definition_methods') }}
+),
+
+definition_services as (
+    -- the service a definition names, where its method's `service` is a name, not a filter
+    select definitions.definition_id, trim(definitions.service) as service
+    from definitions
+    inner join method_filters
+        on method_filters.kind = 'deployment'
+        and method_filters.method = definitions.method
+        and method_filters.filter = 'service'
+        and method_filters.role = 'name'
+    where trim(definitions.service) <> ''
+),
+
 deployments as (
     -- stored under the name of its time: shown under the repository's current name
     select
@@ -31,7 +54,7 @@ deployments as (
 ),
 
 repository_services as (
-    {{ first_matching_service('deployments', 'candidate_id', 'current_repository', 'services', 'repository_pattern') }}
+    {{ first_matching_service('deployments', 'candidate_id', 'current_repository', 'services', 'whole_repository_pattern') }}
 ),
 
 jira_deployments as (
@@ -53,10 +76,12 @@ named as (
     select
         deployments.*,
         coalesce(
-            deployments.service, repository_services.service, jira_services.service, deployments.current_repository,
-            deployments.project
-        ) as service_name
+            definition_services.service, deployments.service, repository_services.service, jira_services.service,
+            deployments.current_repository, deployments.project
+        ) as service_name,
+        definition_services.service is not null as is_service_named
     from deployments
+    left join definition_services on deployments.definition_id = definition_services.definition_id
     left join repository_services on deployments.candidate_id = repository_services.record_id
     left join jira_services on deployments.candidate_id = jira_services.record_id
 ),
@@ -68,6 +93,7 @@ final as (
         named.source_id,
         named.definition_id,
         named.service_name as service,
+        named.is_service_named,
         service_teams.team,
         named.current_repository as repository,
         named.branch,

@@ -4,8 +4,8 @@
     - revert_pr: that shipped a revert (int_merged_changes.is_revert) of a matching `repository`;
     - hotfix_pr: that shipped a change matching `repository`, `label` (any of its labels),
       `branch` (its head branch) and `title`;
-    - open_incident: of a service matching `service`, deployed while one of the service's
-      incidents was open (created <= deployed < resolved; an unresolved incident is still open),
+    - open_incident: of a service matching `service` (one of those it counts for:
+      int_deployment_services), deployed while one of the service's incidents was open (created <= deployed < resolved; an unresolved incident is still open),
       unless that incident is attributed to this very deployment (it caused the incident).
     One reason per match, `<what> (definition <definition_id>)`, joined with '; ' in the order of
     definition and reason; `definition_id` is the alphabetically first matching definition.
@@ -21,8 +21,19 @@ definitions as materialized (
     {{ definition_patterns('effective_definitions', filters) }}
 ),
 
-deployments as (
+deployments_mapped as (
     select * from {{ ref('int_deployments_mapped') }}
+),
+
+deployment_services as (
+    select * from {{ ref('int_deployment_services') }}
+),
+
+deployments as (
+    -- once per service it counts for (a monorepo deployment for several: int_deployment_services)
+    select deployment_services.deployment_id, deployment_services.service, deployments_mapped.deployed_at
+    from deployment_services
+    inner join deployments_mapped on deployment_services.deployment_id = deployments_mapped.deployment_id
 ),
 
 shipped as (

@@ -4,7 +4,8 @@
        `workflow_run:123`, or a custom deployment's own id; a revert: the deployment that shipped
        the reverted change), else `commit_sha` (custom API: the earliest deployment of the
        incident's service that deployed that commit).
-    2. Otherwise the latest deployment of the same service at or before the incident was created,
+    2. Otherwise the latest deployment of the same service (one it counts for:
+       int_deployment_services) at or before the incident was created,
        if at most `incident_attribution_window_hours` (default 168) before it.
     3. Otherwise none. -#}
 with
@@ -15,6 +16,17 @@ incidents as (
 
 deployments as (
     select * from {{ ref('int_deployments_mapped') }}
+),
+
+deployment_services as (
+    select * from {{ ref('int_deployment_services') }}
+),
+
+service_deployments as (
+    -- a deployment under each service it counts for (a monorepo deployment: several)
+    select deployment_services.service, deployments.deployment_id, deployments.deployed_at, deployments.commit_sha
+    from deployment_services
+    inner join deployments on deployment_services.deployment_id = deployments.deployment_id
 ),
 
 deployment_links as (
@@ -28,7 +40,7 @@ deployment_links as (
 deployment_instants as (
     -- one deployment per service and instant (the greatest id among simultaneous ones)
     select service, deployed_at, max(deployment_id) as deployment_id
-    from deployments
+    from service_deployments
     group by service, deployed_at
 ),
 
@@ -58,7 +70,7 @@ links as (
     union all
     select incidents.incident_id, deployments.deployment_id, deployments.deployed_at, 2, 'commit_sha'
     from incidents
-    inner join deployments
+    inner join service_deployments as deployments
         on incidents.linked_commit_sha = deployments.commit_sha
         and incidents.service = deployments.service
     union all

@@ -76,7 +76,7 @@ repository_incidents as (
 ),
 
 repository_services as (
-    {{ first_matching_service('repository_incidents', 'candidate_id', 'current_repository', 'services', 'repository_pattern') }}
+    {{ first_matching_service('repository_incidents', 'candidate_id', 'current_repository', 'services', 'whole_repository_pattern') }}
 ),
 
 service_teams as (

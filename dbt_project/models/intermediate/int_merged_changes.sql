@@ -36,7 +36,8 @@ github_changes as (
         opened_at,
         merged_at,
         merge_commit_sha,
-        cast(null as varchar) as squash_commit_sha
+        cast(null as varchar) as squash_commit_sha,
+        files
     from pull_requests
     left join repository_names on pull_requests.repository_id = repository_names.repository_id
 ),
@@ -59,7 +60,8 @@ gitlab_changes as (
         opened_at,
         merged_at,
         merge_commit_sha,
-        squash_commit_sha
+        squash_commit_sha,
+        cast(null as {{ string_list_type() }}) as files
     from merge_requests
 )
 

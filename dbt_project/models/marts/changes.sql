@@ -1,4 +1,5 @@
-{#- One row per merged pull request (or GitLab merge request) that reached a deployment
+{#- One row per merged pull request (or GitLab merge request) that reached a deployment, with the
+    services it counts for (int_change_services; several joined with ', ')
     (int_changes_shipped: which one, and why in shipped_by_reason), with its lead time:
     deployed_at - first commit, split into coding (first commit -> PR opened), review
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
@@ -17,11 +18,16 @@ deployments as (
     select * from {{ ref('int_deployments_mapped') }}
 ),
 
+counted_for as (
+    -- a monorepo change counts for each service its paths give it (int_change_services): named together
+    {{ services_named_together('int_change_services', 'change_id') }}
+),
+
 final as (
     select
         pull_requests.change_id,
-        deployments.service,
-        deployments.team,
+        counted_for.services as service,
+        counted_for.teams as team,
         pull_requests.repository,
         pull_requests.pr_number,
         pull_requests.title,
@@ -41,6 +47,7 @@ final as (
     from shipped
     inner join pull_requests on shipped.change_id = pull_requests.change_id
     inner join deployments on shipped.deployment_id = deployments.deployment_id
+    inner join counted_for on shipped.change_id = counted_for.change_id
 )
 
 select * from final

@@ -1,4 +1,5 @@
-{#- One row per deployment. A deployment is failed when at least one incident is attributed to it
+{#- One row per deployment, with the services it counts for (several, for a monorepo deployment,
+    joined with ', ': int_deployment_services has one row each) and their teams. A deployment is failed when at least one incident is attributed to it
     (int_incidents_attributed; why: int_deployment_failures), and rework when a rework definition
     matches it (int_deployments_reworked). -#}
 with
@@ -15,11 +16,16 @@ reworked as (
     select * from {{ ref('int_deployments_reworked') }}
 ),
 
+counted_for as (
+    -- a monorepo deployment counts for several services (int_deployment_services): named together
+    {{ services_named_together('int_deployment_services', 'deployment_id') }}
+),
+
 final as (
     select
         deployments.deployment_id,
-        deployments.service,
-        deployments.team,
+        counted_for.services as service,
+        counted_for.teams as team,
         deployments.repository,
         deployments.method,
         deployments.definition_id,
@@ -35,6 +41,7 @@ final as (
         reworked.definition_id as rework_definition_id,
         reworked.rework_reason
     from deployments
+    inner join counted_for on deployments.deployment_id = counted_for.deployment_id
     left join failures on deployments.deployment_id = failures.deployment_id
     left join reworked on deployments.deployment_id = reworked.deployment_id
 )

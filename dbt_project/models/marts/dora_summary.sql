@@ -1,125 +1,18 @@
 {#- The five DORA metrics over 30- and 90-day windows ending at window_end, for the org, each team and
-    each service, with a DORA performance level per metric and overall (the lowest of the metric
-    levels that have a value). Levels: the dora_levels mart (the report year in var
-    dora_benchmark_year; none from 2025 on); windows: macros/scopes.sql report_windows (var window_end,
-    default the start of today, UTC).
-    - window_offset 0 is [window_end - N days, window_end); window_offset 1 the N days before it,
-      present once the history has begun (a deployment or incident before that window's end), so
-      a report compares with an earlier window only when it is a real one;
-    - deployments_per_week = deployments in the window / (window_days / 7)
-    - lead_time_median_hours = median lead time of the changes deployed in the window; coding,
-      review and deploy wait: the median of each stage over the same changes
-    - change_failure_rate = failed deployments / deployments in the window
-    - rework_rate = rework deployments / deployments in the window (the reports give it no levels)
-    - time_to_restore_median_hours = median time to restore of the resolved incidents created in
-      the window (resolved_incidents of them) -#}
+    each service (int_scope_window_metrics: how each is computed), with a DORA performance level per
+    metric and overall (the lowest of the metric levels that have a value). Levels: the dora_levels
+    mart (the report year in var dora_benchmark_year; none from 2025 on; the rework rate has none). -#}
 with
 
-deployments as (
-    select * from {{ ref('deployments') }}
-),
-
-changes as (
-    select * from {{ ref('changes') }}
-),
-
-incidents as (
-    select * from {{ ref('incidents') }}
+metrics as (
+    select * from {{ ref('int_scope_window_metrics') }}
 ),
 
 levels as (
     select * from {{ ref('dora_levels') }}
 ),
 
-windows as (
-    {{ report_windows([('deployments', 'deployed_at'), ('incidents', 'created_at')]) }}
-),
-
-scopes as (
-    select distinct scope, scope_name from ({{ scoped('deployments') }}) as scoped_deployments
-    union
-    select distinct scope, scope_name from ({{ scoped('incidents') }}) as scoped_incidents
-),
-
-scope_windows as (
-    select * from scopes cross join windows
-),
-
-windowed_deployments as (
-    {{ in_scope_windows('deployments', 'deployed_at') }}
-),
-
-windowed_changes as (
-    {{ in_scope_windows('changes', 'deployed_at') }}
-),
-
-windowed_incidents as (
-    {{ in_scope_windows('incidents', 'created_at') }}
-),
-
-deployment_frequency as (
-    select
-        scope, scope_name, window_days, window_offset,
-        count(deployment_id) as deployments,
-        count(deployment_id) filter (where is_failed) as failed_deployments,
-        count(deployment_id) filter (where is_rework) as rework_deployments
-    from windowed_deployments
-    group by scope, scope_name, window_days, window_offset
-),
-
-lead_time as (
-    select
-        scope, scope_name, window_days, window_offset,
-        count(change_id) as changes,
-        {{ percentile_cont('lead_time_hours', 0.5) }} as lead_time_median_hours,
-        {{ percentile_cont('coding_hours', 0.5) }} as coding_median_hours,
-        {{ percentile_cont('review_hours', 0.5) }} as review_median_hours,
-        {{ percentile_cont('deploy_wait_hours', 0.5) }} as deploy_wait_median_hours
-    from windowed_changes
-    group by scope, scope_name, window_days, window_offset
-),
-
-time_to_restore as (
-    select
-        scope, scope_name, window_days, window_offset,
-        count(incident_id) as incidents,
-        count(time_to_restore_hours) as resolved_incidents,
-        {{ percentile_cont('time_to_restore_hours', 0.5) }} as time_to_restore_median_hours
-    from windowed_incidents
-    group by scope, scope_name, window_days, window_offset
-),
-
-metrics as (
-    select
-        scope_windows.scope,
-        scope_windows.scope_name,
-        scope_windows.window_days,
-        scope_windows.window_offset,
-        scope_windows.window_start,
-        scope_windows.window_end,
-        deployment_frequency.deployments,
-        cast(deployment_frequency.deployments as double precision) / (scope_windows.window_days / 7.0) as deployments_per_week,
-        lead_time.changes,
-        lead_time.lead_time_median_hours,
-        lead_time.coding_median_hours,
-        lead_time.review_median_hours,
-        lead_time.deploy_wait_median_hours,
-        deployment_frequency.failed_deployments,
-        cast(deployment_frequency.failed_deployments as double precision) / nullif(deployment_frequency.deployments, 0)
-            as change_failure_rate,
-        deployment_frequency.rework_deployments,
-        cast(deployment_frequency.rework_deployments as double precision) / nullif(deployment_frequency.deployments, 0)
-            as rework_rate,
-        time_to_restore.incidents,
-        time_to_restore.resolved_incidents,
-        time_to_restore.time_to_restore_median_hours
-    from scope_windows
-    inner join deployment_frequency using (scope, scope_name, window_days, window_offset)
-    inner join lead_time using (scope, scope_name, window_days, window_offset)
-    inner join time_to_restore using (scope, scope_name, window_days, window_offset)
-),
-
-final as (
+leveled as (
     select
         metrics.*,
         {{ performance_level('metrics.deployments_per_week', 'deployments_per_week') }} as deployment_frequency_level,
@@ -131,12 +24,12 @@ final as (
     from metrics
 ),
 
-with_overall as (
+final as (
     select
         *,
         {{ lowest_level(['deployment_frequency_level', 'lead_time_level', 'change_failure_rate_level',
                          'time_to_restore_level', 'rework_rate_level']) }} as overall_level
-    from final
+    from leveled
 )
 
-select * from with_overall
+select * from final

@@ -1,5 +1,7 @@
 {#- The five DORA metrics per week (Monday) for the org, each team and each service. Deployments and
-    changes count in the week they were deployed, incidents in the week they were created. Each
+    changes count in the week they were deployed, incidents in the week they were created; a monorepo
+    deployment or change counts for each of its services (int_deployment_services,
+    int_change_services) and once for the org. Each
     scope has one row per week from its first to its last week with activity; a quiet week has 0
     counts and null medians. Medians are interpolated (percentile_cont).
     - deployment frequency: deployments, deployment_days (days with at least one deployment)
@@ -19,6 +21,14 @@ changes as (
     from {{ ref('changes') }}
 ),
 
+deployment_services as (
+    select * from {{ ref('int_deployment_services') }}
+),
+
+change_services as (
+    select * from {{ ref('int_change_services') }}
+),
+
 incidents as (
     select *, {{ week_start('created_at') }} as week_start
     from {{ ref('incidents') }}
@@ -31,7 +41,7 @@ deployment_frequency as (
         count(distinct cast(deployed_at as date)) as deployment_days,
         count(*) filter (where is_failed) as failed_deployments,
         count(*) filter (where is_rework) as rework_deployments
-    from ({{ scoped('deployments') }}) as scoped_deployments
+    from ({{ scoped('deployments', memberships='deployment_services', key='deployment_id') }}) as scoped_deployments
     group by scope, scope_name, week_start
 ),
 
@@ -41,7 +51,7 @@ lead_time as (
         count(*) as changes,
         {{ percentile_cont('lead_time_hours', 0.5) }} as lead_time_median_hours,
         {{ percentile_cont('lead_time_hours', 0.9) }} as lead_time_p90_hours
-    from ({{ scoped('changes') }}) as scoped_changes
+    from ({{ scoped('changes', memberships='change_services', key='change_id') }}) as scoped_changes
     group by scope, scope_name, week_start
 ),
 

@@ -23,6 +23,7 @@ renamed as (
         merge_commit_sha,
         {{ utc_timestamp('first_commit_at') }} as first_commit_at,
         html_url as url,
+        {{ json_string_list('files') }} as files,
         {{ load_order('_dlt_load_id') }} as loaded_at
     from source
 )

@@ -1,0 +1,40 @@
+"""Which repositories' pull requests are read with their changed files: those that a services.csv
+row with `paths` names (services inside a monorepo), and those that a merged_pr deployment
+definition with a `paths` filter names (a merged PR counts only when a file it changed matches).
+Files cost GraphQL points (docs/benchmarks.md), so no other repository's are asked for.
+
+A row's `repository` glob names the repositories its `paths` apply to (empty: every repository).
+The glob is matched by DuckDB's GLOB, the rule dbt applies on every warehouse
+(macros/definition_filters.sql), with the same leading `!` negation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dora.core.definitions import SERVICES_FILE, definition_file, read_seed
+
+
+def repositories_with_paths(definitions: Path) -> list[str]:
+    """The `repository` globs ('' = any repository) of every services.csv row with a non-empty
+    `paths` cell and of every merged_pr deployment definition with one."""
+    rows = read_seed(definitions / SERVICES_FILE) + [
+        row for row in read_seed(definition_file(definitions, "deployment")) if row.get("method") == "merged_pr"]
+    return sorted({row.get("repository", "") for row in rows if row.get("paths")})
+
+
+def names_repository(patterns: list[str], repository: str) -> bool:
+    """Whether one of the globs (definition filter rules: '' any, a leading `!` negates) matches."""
+    connection = duckdb.connect()
+    try:
+        for pattern in patterns:
+            negated = pattern.startswith("!")
+            glob = pattern[1:] if negated else pattern
+            matched = not glob or connection.execute("select ? glob ?", [repository, glob]).fetchone()[0]
+            if matched != negated:
+                return True
+        return False
+    finally:
+        connection.close()
