@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import end_to_end, extraction, rate_limits, transformation
+from bench import end_to_end, extraction, fixed_cost, rate_limits, transformation
 from bench.measure import machine
 from bench.report import Figure, table
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated warehouses of `dora run` (postgres: an empty database named by "
                              "DESTINATION__POSTGRES__CREDENTIALS, one scale per database)")
     parser.add_argument("--no-demo", action="store_true", help="skip `dora demo`")
-    parser.add_argument("--sections", default="extraction,rate-limits,transformation,end-to-end")
+    parser.add_argument("--sections", default="extraction,rate-limits,transformation,end-to-end,fixed-cost")
     parser.add_argument("--output", type=Path, default=DOCS, help="the Markdown file to write ('-' for none)")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
             for scale in filter(None, args.run_scales.split(",")):
                 for warehouse in args.run_warehouses.split(","):
                     figures += end_to_end.dora_run(work, float(scale), log, warehouse)
+        if "fixed-cost" in sections:
+            figures += fixed_cost.run(work, args.repeats, log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     minutes = (time.perf_counter() - started) / 60
