@@ -76,6 +76,7 @@ def run_pipeline(home: Home, definitions: Path, warehouse: Warehouse | None = No
         use_dagster_home(home)
         from orchestration.automation import refresh_selection
         from orchestration.definitions import build_definitions
+        from orchestration.run_history import run_history_without_flush_per_event
 
         click.echo("Preparing the pipeline…", err=True)
         defs = build_definitions(home, definitions, warehouse.kind)
@@ -83,7 +84,7 @@ def run_pipeline(home: Home, definitions: Path, warehouse: Warehouse | None = No
         selection = refresh_selection(defs.resolve_asset_graph())
         click.echo("Running:", err=True)
         # dbt's own log lines go to a file; the terminal gets one line per step.
-        with open(home.run_log, "w") as log, contextlib.redirect_stdout(log):
+        with open(home.run_log, "w") as log, contextlib.redirect_stdout(log), run_history_without_flush_per_event():
             result = job.execute_in_process(
                 instance=DagsterInstance.get(),
                 asset_selection=selection,
