@@ -10,6 +10,7 @@ import duckdb
 
 from bench import raw_tables
 from bench.extraction import run_resource
+from bench.fixed_cost import TimedRun
 from bench.run import BEGIN, END, write_results
 from bench.transformation import DbtProjectCopy, lower_bound, mart_counts
 from simorg.generate import generate_scenario
@@ -66,3 +67,23 @@ def test_results_replace_only_the_measured_block(tmp_path: Path) -> None:
     doc.write_text(f"# Benchmarks\n\nprose\n\n{BEGIN}\nold table\n{END}\n\nmore prose\n")
     write_results(doc, "new table")
     assert doc.read_text() == f"# Benchmarks\n\nprose\n\n{BEGIN}\nnew table\n{END}\n\nmore prose\n"
+
+
+def test_fixed_cost_phases_add_up_to_the_run() -> None:
+    run = TimedRun(lines=[
+        (0.1, "Skipping gitlab: not configured."),
+        (5.0, "Preparing the pipeline…"),
+        (6.5, "Running:"),
+        (7.0, "… extract_github"),
+        (10.0, "✓ extract_github (2.5 s)"),
+        (10.5, "✓ extract_pagerduty (0.4 s)"),
+        (25.0, "✓ dora_dbt (14.0 s)"),
+        (26.0, "✓ published_marts (0.6 s)"),
+    ], seconds=27.0)
+    phases = run.phases("12:00:00  Finished running 6 seeds, 56 table models in 0 hours 0 minutes and 9.50 seconds (9.50s).")
+    # steps 2.5 + 0.4 + 14.0 + 0.6 = 17.5 s of the 19.5 s from "Running:" to the last step: 2.0 s
+    # overhead there, plus 1.0 s after the last step
+    assert {name: round(seconds, 6) for name, seconds in phases.items()} == {
+        "imports": 5.0, "prepare": 1.5, "extraction": 2.9, "dbt's own run": 9.5, "dbt step beyond dbt's run": 4.5,
+        "publish": 0.6, "Dagster overhead": 3.0}
+    assert math.isclose(sum(phases.values()), run.seconds)
