@@ -23,7 +23,7 @@ from dbt.cli.main import dbtRunner
 
 from dora.core.home import DBT_PROJECT_DIR
 from dora.core.raw_tables import contract
-from postgres_cluster import PostgresCluster
+from bench.postgres_cluster import PostgresCluster
 
 # dlt's postgres destination: json -> jsonb, the row id unique (its `unique` hint), ids and load ids not null.
 POSTGRES_TYPES = {"json": "jsonb"}
