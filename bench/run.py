@@ -1,6 +1,7 @@
 """`python -m bench`: run the benchmarks, print the table and write it to docs/benchmarks.md.
 
-    python -m bench                      # the default set, ~17 minutes on 2 cores
+    python -m bench                      # the default set, ~17 minutes on 2 cores with --warehouses duckdb
+    python -m bench --sections transformation --warehouses duckdb,postgres   # both engines side by side
     python -m bench --scale 0.01 --extraction-scales 0.002,0.004 --repeats 1 --no-demo   # a quick look
 
 Every figure comes from this one run on this machine (the header says which); ratios are of
