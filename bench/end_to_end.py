@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.extraction import scenario_at, settings
 from bench.measure import BIN, median, run_child
+from bench.postgres_server import CREDENTIALS, PostgresServer
 from bench.report import Figure
 from simorg.server import SimulatedOrg
 
@@ -45,16 +47,26 @@ def demo(work: Path, repeats: int, log) -> list[Figure]:
     ]
 
 
-def dora_run(work: Path, scale: float, log, warehouse: str = "duckdb") -> list[Figure]:
-    """One fresh `dora run` at `scale` into `warehouse`: `postgres` loads the database named by
-    DESTINATION__POSTGRES__CREDENTIALS in the environment (an empty one: the run does not reset it)."""
+def dora_run(work: Path, scale: float, log, warehouse: str = "duckdb",
+             server: PostgresServer | None = None) -> list[Figure]:
+    """One fresh `dora run` at `scale` into `warehouse`: `postgres` loads a new database of `server`,
+    dropped afterwards."""
     scenario = scenario_at(scale, datetime.now(timezone.utc))
     home = work / f"run-{warehouse}-{scale:g}"
     shutil.rmtree(home, ignore_errors=True)
     label = f"`dora run --warehouse {warehouse}`, scale {scale:g}"
-    with SimulatedOrg(scenario, frozen=True, rate_limit=10**9) as org:
-        child = run_child([str(BIN / "dora"), "run", "--warehouse", warehouse],
-                          env={"DORA_HOME": str(home), **settings(org)}, check=False)
+    database = f"dora_bench_run_{uuid.uuid4().hex[:8]}"
+    env = {"DORA_HOME": str(home)}
+    if warehouse == "postgres":
+        server.create_database(database)
+        env[CREDENTIALS] = server.url(database)
+    try:
+        with SimulatedOrg(scenario, frozen=True, rate_limit=10**9) as org:
+            child = run_child([str(BIN / "dora"), "run", "--warehouse", warehouse], env={**env, **settings(org)},
+                              check=False)
+    finally:
+        if warehouse == "postgres":
+            server.drop_database(database)
     if child.failure():
         log(f"{label} {child.failure()}")
         return [Figure("end to end", label, child.failure())]

@@ -1,6 +1,7 @@
 """`python -m bench`: run the benchmarks, print the table and write it to docs/benchmarks.md.
 
-    python -m bench                      # the default set, ~20 minutes on 2 cores
+    python -m bench                      # the default set, ~20 minutes on 2 cores with --warehouses duckdb
+    python -m bench --sections transformation --warehouses duckdb,postgres   # both engines side by side
     python -m bench --scale 0.01 --extraction-scales 0.002,0.004 --repeats 1 --no-demo   # a quick look
 
 Every figure comes from this one run on this machine (the header says which); ratios are of
@@ -14,11 +15,16 @@ import argparse
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import end_to_end, extraction, fixed_cost, rate_limits, transformation
+from bench.contents import check_contents
+from bench.engines import DuckDB, Engine, Postgres
 from bench.measure import machine
+from bench.postgres_server import PostgresServer, postgres_server
 from bench.report import Figure, table
 
 DOCS = Path(__file__).parents[1] / "docs" / "benchmarks.md"
@@ -71,9 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check-scale", type=float, default=0.01,
                         help="scale at which mart contents are compared row for row (lower bound, incremental vs full)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per timed figure (the median is reported)")
+    parser.add_argument("--warehouses", default="duckdb,postgres",
+                        help="comma-separated warehouses of the transformation (postgres: on the server "
+                             "DESTINATION__POSTGRES__CREDENTIALS names, its user allowed to create databases, "
+                             "else on a throwaway cluster of this machine's PostgreSQL server binaries)")
     parser.add_argument("--run-warehouses", default="duckdb",
-                        help="comma-separated warehouses of `dora run` (postgres: an empty database named by "
-                             "DESTINATION__POSTGRES__CREDENTIALS, one scale per database)")
+                        help="comma-separated warehouses of `dora run` (postgres: a new database on the same server)")
     parser.add_argument("--no-demo", action="store_true", help="skip `dora demo`")
     parser.add_argument("--sections", default="extraction,rate-limits,transformation,end-to-end,fixed-cost")
     parser.add_argument("--output", type=Path, default=DOCS, help="the Markdown file to write ('-' for none)")
@@ -88,24 +97,31 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[{time.perf_counter() - started:6.0f} s] {line}", flush=True)
 
     figures: list[Figure] = []
+    warehouses = args.warehouses.split(",") if "transformation" in sections else []
+    run_warehouses = args.run_warehouses.split(",") if "end-to-end" in sections and args.run_scales else []
+    stack = ExitStack()
     try:
+        server = stack.enter_context(postgres_server()) if "postgres" in warehouses + run_warehouses else None
         if "extraction" in sections:
             runs = {float(s): extraction.run_scale(work, float(s), log) for s in args.extraction_scales.split(",")}
             figures += extraction_figures(runs)
         if "rate-limits" in sections:
             figures += rate_limits.run(work / "rate-limits", args.rate_limit_scale, log)
         if "transformation" in sections:
-            figures += transformation.check_contents(work / "contents", args.check_scale, log)
-            figures += transformation.run(work / "transformation", args.scale, args.repeats, log)
+            checked = [stack.enter_context(engine(name, work / "contents", server)) for name in warehouses]
+            figures += check_contents(work / "contents", args.check_scale, log, checked)
+            measured = [stack.enter_context(engine(name, work / "transformation", server)) for name in warehouses]
+            figures += transformation.run(work / "transformation", args.scale, args.repeats, log, measured)
         if "end-to-end" in sections:
             if not args.no_demo:
                 figures += end_to_end.demo(work, args.repeats, log)
             for scale in filter(None, args.run_scales.split(",")):
-                for warehouse in args.run_warehouses.split(","):
-                    figures += end_to_end.dora_run(work, float(scale), log, warehouse)
+                for warehouse in run_warehouses:
+                    figures += end_to_end.dora_run(work, float(scale), log, warehouse, server)
         if "fixed-cost" in sections:
             figures += fixed_cost.run(work, args.repeats, log)
     finally:
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
     minutes = (time.perf_counter() - started) / 60
     result = (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {minutes:.1f} min on: {description}\n\n"
@@ -113,6 +129,20 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + result)
     if str(args.output) != "-":
         write_results(args.output, result)
+
+
+@contextmanager
+def engine(name: str, work: Path, server: PostgresServer | None) -> Iterator[Engine]:
+    """The engine `name` working in `work`; its databases dropped when done."""
+    work.mkdir(parents=True, exist_ok=True)
+    if name == "duckdb":
+        yield DuckDB(work)
+        return
+    postgres = Postgres(work, server)
+    try:
+        yield postgres
+    finally:
+        postgres.drop_all()
 
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"

@@ -9,7 +9,7 @@ import pytest
 from graphql import GraphQLSchema, build_schema
 
 from dora.core.home import Home
-from postgres_cluster import PostgresCluster
+from bench.postgres_cluster import PostgresCluster
 
 DATA = Path(__file__).parent / "data"
 

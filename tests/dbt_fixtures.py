@@ -23,11 +23,8 @@ from dbt.cli.main import dbtRunner
 
 from dora.core.home import DBT_PROJECT_DIR
 from dora.core.raw_tables import contract
-from postgres_cluster import PostgresCluster
-
-# dlt's postgres destination: json -> jsonb, the row id unique (its `unique` hint), ids and load ids not null.
-POSTGRES_TYPES = {"json": "jsonb"}
-POSTGRES_CONSTRAINTS = {"id": "not null", "_dlt_load_id": "not null", "_dlt_id": "unique not null"}
+from bench.postgres_cluster import PostgresCluster
+from bench.postgres_server import postgres_columns
 
 
 @dataclass(frozen=True)
@@ -77,9 +74,7 @@ class PostgresWarehouse:
             return cursor.fetchall() if cursor.description else []
 
     def create_table(self, table: str, columns: dict[str, str]) -> None:
-        definitions = [f"{c} {POSTGRES_TYPES.get(t, t)} {POSTGRES_CONSTRAINTS.get(c, '')}".rstrip()
-                       for c, t in columns.items()]
-        self.rows(f"create table if not exists {table} ({', '.join(definitions)})")
+        self.rows(f"create table if not exists {table} ({postgres_columns(columns)})")
 
     def dbt_settings(self) -> tuple[list[str], dict[str, str]]:
         return ["--target", "postgres"], self.cluster.connection_env(self.name)

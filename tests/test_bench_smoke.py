@@ -1,18 +1,25 @@
 """The benchmark harness runs at a tiny scale: raw tables in bulk, the lower-bound script over them,
-one extraction run measured in a child process, and the results block of the docs rewritten."""
+the transformation section on PostgreSQL, one extraction run measured in a child process, and the
+results block of the docs rewritten."""
 
 from __future__ import annotations
 
 import math
+from contextlib import closing
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 
-from bench import raw_tables
+from bench import raw_tables, transformation
+from bench.dbt_project import DbtProjectCopy
+from bench.engines import DuckDB, Postgres
 from bench.extraction import run_resource
 from bench.fixed_cost import TimedRun
+from bench.lower_bound import lower_bound
+from bench.marts import MARTS, mart_counts
+from bench.postgres_server import CREDENTIALS, postgres_server
 from bench.run import BEGIN, END, write_results
-from bench.transformation import DbtProjectCopy, lower_bound, mart_counts
 from simorg.generate import generate_scenario
 from simorg.server import SimulatedOrg
 
@@ -36,10 +43,31 @@ def test_raw_tables_and_lower_bound(tmp_path: Path) -> None:
         assert con.execute("select count(distinct id), count(distinct _dlt_load_id) from raw_github.pull_requests"
                            ).fetchall() == [(1010, 2)]
         assert con.execute("select count(*) from raw_github._dlt_loads where status = 0").fetchall() == [(2,)]
-    project = DbtProjectCopy(tmp_path)
-    lower_bound(warehouse, project.dir / "seeds" / "services.csv")
-    marts = mart_counts(warehouse, "lower_bound")
+    engine = DuckDB(tmp_path)
+    project = DbtProjectCopy(tmp_path, engine)
+    lower_bound(engine, warehouse, project.services_csv)
+    marts = mart_counts(engine, warehouse, "lower_bound")
     assert 0 < marts["changes"] <= marts_merged(warehouse) and marts["incidents"] == counts["raw_pagerduty.incidents"] + 1
+
+
+def test_transformation_on_postgres(tmp_path: Path, monkeypatch) -> None:
+    """The section as `--warehouses postgres` runs it, on a throwaway cluster of its own."""
+    monkeypatch.delenv(CREDENTIALS, raising=False)
+    lines = []
+    with postgres_server() as server:
+        engine = Postgres(tmp_path, server)
+        figures = {figure.measure: figure for figure in transformation.run(tmp_path, 0.001, 1, lines.append, [engine])}
+        left = engine.databases
+        with closing(server.warehouse(server.credentials.database).connect()) as con, con.cursor() as cursor:
+            cursor.execute("select count(*) from pg_database where datname like 'dora_bench%'")
+            databases_left = cursor.fetchall()[0][0]
+    assert figures["raw rows: PRs / workflow runs / deployments / incidents"].value.startswith("1,000 / 200 / 100 / ")
+    built, bound = zip(*(pair.split(" ")[1].split("/") for pair in figures["mart rows dbt / lower bound"].value.split(", ")))
+    assert [name.split(" ")[0] for name in figures["mart rows dbt / lower bound"].value.split(", ")] == list(MARTS)
+    assert built == bound and all(int(n.replace(",", "")) > 0 for n in built)
+    assert {f.section for f in figures.values()} == {"transformation (scale 0.001)", "transformation on postgres (scale 0.001)"}
+    assert any(line.startswith("postgres: build after 1% new data 1/1") for line in lines)
+    assert not left and databases_left == 0  # every database it made is dropped
 
 
 def marts_merged(warehouse: Path) -> int:

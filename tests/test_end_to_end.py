@@ -82,7 +82,7 @@ from dora.core.published import PublishedMarts, published_marts
 from dora.dashboard.data import collect
 from dora.demo import demo_environment
 from end_to_end_fixtures import HISTORY_TABLES, MART_TABLES, Install, failed_steps, snapshot
-from postgres_cluster import PIPELINE_PASSWORD, PIPELINE_USER
+from bench.postgres_cluster import PIPELINE_PASSWORD, PIPELINE_USER
 from simorg.scenario import (
     Deployment,
     DeploymentStatus,

@@ -241,12 +241,17 @@ NAMED_RAW = {
 }
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def named(request, tmp_path_factory) -> DbtProjectCopy:
-    root = tmp_path_factory.mktemp(f"named_{request.param}")
+def built_with_named_services(request, tmp_path_factory, name: str, raw: dict[str, list[dict]]) -> DbtProjectCopy:
+    """`raw` built once per warehouse with the definitions naming their services (NAMED_*)."""
+    root = tmp_path_factory.mktemp(f"{name}_{request.param}")
     seeds = {"deployment_definitions": NAMED_DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
              "rework_definitions": REWORK_DEFINITIONS, "services": NAMED_SERVICES}
-    return built_scenario(root, engine_warehouse(request, root), seeds, NAMED_RAW, LOAD, BUILD)
+    return built_scenario(root, engine_warehouse(request, root), seeds, raw, LOAD, BUILD)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def named(request, tmp_path_factory) -> DbtProjectCopy:
+    return built_with_named_services(request, tmp_path_factory, "named", NAMED_RAW)
 
 
 def test_a_definition_naming_a_service_overrides_the_repository_and_the_paths(named):
@@ -271,3 +276,84 @@ def test_changed_files_are_read_for_the_repositories_of_paths_cells_and_merged_p
     (tmp_path / "services.csv").write_text(NAMED_SERVICES)
     (tmp_path / "deployment_definitions.csv").write_text(NAMED_DEPLOYMENT_DEFINITIONS)
     assert repositories_with_paths(tmp_path) == ["acme/lib", "acme/shop"]
+
+
+# Lead time per service when each definition names its service (hand-worked, acme/shop with the
+# definitions and services above): a PR is shipped, for each service its paths give it, by the first
+# deployment of its repository and branch (at or after its merge, by the usual cut-off) that counts
+# for that service; the org counts it once, at the first of those. A PR without path services keeps
+# the plain rule (the first deployment, whichever service it names). Mar 11 is a Monday.
+#   #40 services/api/a.py   first 06:00 merged Mar 11 07:00   run 801 deploy-api m40 Mar 11 08:00: the baseline
+#   #41 services/web/a.ts   first 08:00 merged Mar 12 10:00   run 802 deploy-api m41 Mar 12 11:00: api's, not #41's
+#                                                             run 803 deploy-web m41 Mar 12 12:00: #41 web, 12 - 8 = 4 h
+#   #42 api/b.py + web/b.ts first 07:00 merged Mar 13 09:00   run 804 deploy-api m42 Mar 13 10:00: #42 api, 3 h (org: 3 h)
+#                                                             run 805 deploy-web m42 Mar 13 13:00: #42 web, 6 h
+#   #43 README.md (no path service) first 06:00, merged Mar 14 08:00; run 806 deploy-web m43 Mar 14 09:00: 3 h, web
+#       (the deployment's service, as before)
+#   Page "API errors" Mar 15 10:00-11:00: the latest api deployment before it is 804: failed.
+# Deploy waits: #41 web 2 h; #42 api 1 h, web 4 h; #43 1 h. window_end 2024-04-01 (30 days: everything).
+#   org: 6 deployments, 1 failed, changes #41 #42 #43: lead median of 4 3 3 = 3, deploy wait of 2 1 1 = 1
+#   api (core): 801 802 804, 1 failed; change #42: lead 3, deploy wait 1
+#   web (front): 803 805 806, none failed; changes #41 #42 #43: lead median of 4 6 3 = 4, deploy wait of 2 4 1 = 2
+PER_SERVICE_RAW = {
+    "raw_github.pull_requests": [
+        pull(40, "API a", ["services/api/a.py"], 11, "06:00", "06:30", "07:00", "acme/shop"),
+        pull(41, "Web a", ["services/web/a.ts"], 12, "08:00", "09:00", "10:00", "acme/shop"),
+        pull(42, "Both b", ["services/api/b.py", "services/web/b.ts"], 13, "07:00", "08:00", "09:00", "acme/shop"),
+        pull(43, "Readme", ["README.md"], 14, "06:00", "07:00", "08:00", "acme/shop"),
+    ],
+    "raw_github.workflow_runs": [
+        deploy_run(801, "m40", 11, "08:00", "deploy-api", "acme/shop"),
+        deploy_run(802, "m41", 12, "11:00", "deploy-api", "acme/shop"),
+        deploy_run(803, "m41", 12, "12:00", "deploy-web", "acme/shop"),
+        deploy_run(804, "m42", 13, "10:00", "deploy-api", "acme/shop"),
+        deploy_run(805, "m42", 13, "13:00", "deploy-web", "acme/shop"),
+        deploy_run(806, "m43", 14, "09:00", "deploy-web", "acme/shop"),
+    ],
+    "raw_pagerduty.incidents": [page("A", "API errors", "API gateway", at(15, "10:00"), at(15, "11:00"))],
+}
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def per_service(request, tmp_path_factory) -> DbtProjectCopy:
+    return built_with_named_services(request, tmp_path_factory, "per_service", PER_SERVICE_RAW)
+
+
+def test_a_change_is_shipped_for_each_service_by_the_first_deployment_counting_for_it(per_service):
+    assert query(per_service, """
+        select change_id, service, team, deployment_id from intermediate.int_change_services
+        order by change_id, service""") == [
+        ("741", "web", "front", "workflow_run:803"),  # not 802: deploy-api counts for api only
+        ("742", "api", "core", "workflow_run:804"),
+        ("742", "web", "front", "workflow_run:805"),
+        ("743", "web", "front", "workflow_run:806"),  # no path service: the first deployment, web's
+    ]
+    assert query(per_service, """
+        select pr_number, service, deployment_id, shipped_by_reason, lead_time_hours, deploy_wait_hours
+        from marts.changes order by pr_number""") == [
+        (41, "web", "workflow_run:803", "merge commit deployed", 4.0, 2.0),
+        (42, "api, web", "workflow_run:804", "merge commit deployed", 3.0, 1.0),  # the org: its first
+        (43, "web", "workflow_run:806", "merge commit deployed", 3.0, 1.0),
+    ]
+
+
+def test_per_service_lead_times_reach_the_summary_and_the_weeks_with_the_org_counting_a_change_once(per_service):
+    assert query(per_service, """
+        select scope, scope_name, deployments, failed_deployments, changes, lead_time_median_hours,
+               deploy_wait_median_hours
+        from marts.dora_summary where window_days = 30 and window_offset = 0 order by scope, scope_name""") == [
+        ("org", "org", 6, 1, 3, 3.0, 1.0),
+        ("service", "api", 3, 1, 1, 3.0, 1.0),
+        ("service", "web", 3, 0, 3, 4.0, 2.0),
+        ("team", "core", 3, 1, 1, 3.0, 1.0),
+        ("team", "front", 3, 0, 3, 4.0, 2.0),
+    ]
+    assert query(per_service, """
+        select scope, scope_name, week_start::varchar, deployments, changes, lead_time_median_hours
+        from marts.dora_weekly order by scope, scope_name, week_start""") == [
+        ("org", "org", "2024-03-11", 6, 3, 3.0),
+        ("service", "api", "2024-03-11", 3, 1, 3.0),
+        ("service", "web", "2024-03-11", 3, 3, 4.0),
+        ("team", "core", "2024-03-11", 3, 1, 3.0),
+        ("team", "front", "2024-03-11", 3, 3, 4.0),
+    ]

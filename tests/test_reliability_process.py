@@ -37,7 +37,7 @@ from dora.core.warehouse import open_warehouse
 from dora.run_cli import run_pipeline, use_dagster_home
 from orchestration.automation import refresh_selection
 from orchestration.definitions import build_definitions
-from postgres_cluster import PIPELINE_USER
+from bench.postgres_cluster import PIPELINE_USER
 from simorg.faults import Fault
 
 pytest_plugins = ["reliability_fixtures"]  # its session fixtures: one baseline run for all three modules

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from dora.cli import main
 from dora.core.postgres import PostgresWarehouse
 from dora.core.warehouse_lock import FileWriteLock, WriteLock
-from postgres_cluster import PIPELINE_USER
+from bench.postgres_cluster import PIPELINE_USER
 
 WAITING = "Another run is writing the warehouse; waiting for it to finish."
 

@@ -17,7 +17,7 @@ from dora.core.home import PROJECT_ROOT
 from dora.core.postgres import PostgresWarehouse, credentials_from_settings
 from dora.core.warehouse import WarehouseUnusable, warehouse_kind
 from orchestration.dbt_install import install_profile
-from postgres_cluster import PIPELINE_PASSWORD, PIPELINE_USER
+from bench.postgres_cluster import PIPELINE_PASSWORD, PIPELINE_USER
 
 CREDENTIALS = "DESTINATION__POSTGRES__CREDENTIALS"
 

@@ -24,10 +24,49 @@
     {%- endif %}
 {% endmacro %}
 
+{#- The changes of marts.changes (`changes`) per scope, each with the lead time its scope sees: the
+    org's at the change's first shipping deployment (the changes row); a service's at the
+    deployment that shipped it for that service (`memberships`: int_change_services rows with
+    deployed_at); a team's at the first of its services' deployments. Columns: the two scope
+    columns (`names`), change_id, deployed_at, lead_time_hours, coding_hours, review_hours,
+    deploy_wait_hours. -#}
+{% macro scoped_changes(changes, memberships, names=('scope', 'scope_name')) %}
+    select
+        'org' as {{ names[0] }}, 'org' as {{ names[1] }}, change_id, deployed_at,
+        lead_time_hours, coding_hours, review_hours, deploy_wait_hours
+    from {{ changes }}
+    union all
+    select
+        member_scope, member_scope_name, change_id, deployed_at,
+        {{ elapsed_hours('first_commit_at', 'deployed_at') }},
+        coding_hours, review_hours,
+        {{ elapsed_hours('merged_at', 'deployed_at') }}
+    from (
+        select
+            'service' as member_scope, {{ memberships }}.service as member_scope_name, {{ changes }}.change_id,
+            {{ memberships }}.deployed_at, {{ changes }}.first_commit_at, {{ changes }}.merged_at,
+            {{ changes }}.coding_hours, {{ changes }}.review_hours
+        from {{ changes }}
+        inner join {{ memberships }} on {{ changes }}.change_id = {{ memberships }}.change_id
+        where {{ memberships }}.service is not null
+        union all
+        select
+            'team', {{ memberships }}.team, {{ changes }}.change_id,
+            min({{ memberships }}.deployed_at), {{ changes }}.first_commit_at, {{ changes }}.merged_at,
+            {{ changes }}.coding_hours, {{ changes }}.review_hours
+        from {{ changes }}
+        inner join {{ memberships }} on {{ changes }}.change_id = {{ memberships }}.change_id
+        where {{ memberships }}.team is not null
+        group by {{ memberships }}.team, {{ changes }}.change_id, {{ changes }}.first_commit_at,
+            {{ changes }}.merged_at, {{ changes }}.coding_hours, {{ changes }}.review_hours
+    ) as member_changes
+{% endmacro %}
+
 {#- Each (scope, window) of the `scope_windows` CTE with the rows of `relation` in that scope whose
     `time_column` falls in [window_start, window_end); a window without rows keeps one row of nulls,
-    so it still appears with 0 counts. `memberships`, `key`: as for scoped(). -#}
-{% macro in_scope_windows(relation, time_column, memberships=none, key=none) %}
+    so it still appears with 0 counts. `memberships`, `key`: as for scoped(); `facts`, instead, the
+    rows already per scope (columns fact_scope, fact_scope_name: scoped_changes). -#}
+{% macro in_scope_windows(relation, time_column, memberships=none, key=none, facts=none) %}
     select
         scope_windows.scope,
         scope_windows.scope_name,
@@ -35,7 +74,7 @@
         scope_windows.window_offset,
         facts.*
     from scope_windows
-    left join ({{ scoped(relation, ('fact_scope', 'fact_scope_name'), memberships, key) }}) as facts
+    left join ({{ facts or scoped(relation, ('fact_scope', 'fact_scope_name'), memberships, key) }}) as facts
         on scope_windows.scope = facts.fact_scope
         and scope_windows.scope_name = facts.fact_scope_name
         and facts.{{ time_column }} >= scope_windows.window_start

@@ -3,8 +3,9 @@
 {#- The services each deployment counts for, one row per (deployment, service):
     - a deployment whose definition names its service (is_service_named) counts for that one;
     - any other that shipped PRs belonging to services by their paths (services.csv `paths`:
-      int_change_path_services), a monorepo's, counts for each of those services: a merged_pr
-      deployment for its own PR's, another for the PRs it shipped (int_changes_shipped);
+      int_change_path_services), a monorepo's, counts for each service it shipped one for: a
+      merged_pr deployment for its own PR's, another for those int_changes_shipped_per_service
+      says it shipped them for (a service a named deployment shipped first is not its);
     - any other (a repository without paths, or a monorepo deployment that shipped no such PR, as
       its first deployment, the baseline) for its one service of int_deployments_mapped.
     The team is the one services.csv gives the service. Org totals count a deployment once; a
@@ -20,7 +21,7 @@ changes as (
 ),
 
 shipped as (
-    select * from {{ ref('int_changes_shipped') }}
+    select * from {{ ref('int_changes_shipped_per_service') }}
 ),
 
 path_services as (
@@ -31,22 +32,23 @@ services as (
     select * from {{ ref('int_services') }}
 ),
 
-deployed_changes as (
-    -- what each deployment shipped, its own PR included even when it is the baseline
-    select deployment_id, change_id from shipped
+deployed_services as (
+    -- the path services each deployment shipped a PR for, its own PR's even when it is the baseline
+    select deployment_id, service from shipped
+    where service is not null
     union
-    select deployments.deployment_id, changes.change_id
+    select deployments.deployment_id, path_services.service
     from deployments
     inner join changes
         on deployments.method = changes.own_method
         and deployments.source_id = changes.source_id
+    inner join path_services on changes.change_id = path_services.change_id
 ),
 
 shipped_services as (
-    select distinct deployed_changes.deployment_id, path_services.service
-    from deployed_changes
-    inner join path_services on deployed_changes.change_id = path_services.change_id
-    inner join deployments on deployed_changes.deployment_id = deployments.deployment_id
+    select deployed_services.deployment_id, deployed_services.service
+    from deployed_services
+    inner join deployments on deployed_services.deployment_id = deployments.deployment_id
     where not deployments.is_service_named
 ),
 

@@ -1,7 +1,9 @@
 {#- The DORA metrics of dora_summary per scope (org, each team, each service) and window, before
     levels. Windows: macros/scopes.sql report_windows (var window_end, default the start of today, UTC).
     - a monorepo deployment or change counts for each of its services (int_deployment_services,
-      int_change_services), once for the org;
+      int_change_services), once for the org; a change's lead time (and deploy wait) runs, for a
+      service, to the deployment that shipped it for that service, for a team to the first of its
+      services', for the org to the first of all (macros/scopes.sql scoped_changes);
     - window_offset 0 is [window_end - N days, window_end); window_offset 1 the N days before it,
       present once the history has begun (a deployment or incident before that window's end), so
       a report compares with an earlier window only when it is a real one;
@@ -54,7 +56,7 @@ windowed_deployments as (
 ),
 
 windowed_changes as (
-    {{ in_scope_windows('changes', 'deployed_at', 'change_services', 'change_id') }}
+    {{ in_scope_windows('changes', 'deployed_at', facts=scoped_changes('changes', 'change_services', ('fact_scope', 'fact_scope_name'))) }}
 ),
 
 windowed_incidents as (

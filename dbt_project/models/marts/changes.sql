@@ -1,6 +1,7 @@
 {#- One row per merged pull request (or GitLab merge request) that reached a deployment, with the
     services it counts for (int_change_services; several joined with ', ')
-    (int_changes_shipped: which one, and why in shipped_by_reason), with its lead time:
+    (int_changes_shipped: which one, and why in shipped_by_reason; a monorepo PR shipped for each
+    of its services by a different deployment is the org's once, at the first), with its lead time:
     deployed_at - first commit, split into coding (first commit -> PR opened), review
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
     history) is null, so it stays out of the metrics. -#}

@@ -1,7 +1,8 @@
 {#- The five DORA metrics per week (Monday) for the org, each team and each service. Deployments and
     changes count in the week they were deployed, incidents in the week they were created; a monorepo
     deployment or change counts for each of its services (int_deployment_services,
-    int_change_services) and once for the org. Each
+    int_change_services) and once for the org, a change for a service in the week of the deployment
+    that shipped it for that service, with the lead time to it (macros/scopes.sql scoped_changes). Each
     scope has one row per week from its first to its last week with activity; a quiet week has 0
     counts and null medians. Medians are interpolated (percentile_cont).
     - deployment frequency: deployments, deployment_days (days with at least one deployment)
@@ -17,8 +18,7 @@ deployments as (
 ),
 
 changes as (
-    select *, {{ week_start('deployed_at') }} as week_start
-    from {{ ref('changes') }}
+    select * from {{ ref('changes') }}
 ),
 
 deployment_services as (
@@ -51,7 +51,10 @@ lead_time as (
         count(*) as changes,
         {{ percentile_cont('lead_time_hours', 0.5) }} as lead_time_median_hours,
         {{ percentile_cont('lead_time_hours', 0.9) }} as lead_time_p90_hours
-    from ({{ scoped('changes', memberships='change_services', key='change_id') }}) as scoped_changes
+    from (
+        select *, {{ week_start('deployed_at') }} as week_start
+        from ({{ scoped_changes('changes', 'change_services') }}) as scoped_changes
+    ) as weekly_changes
     group by scope, scope_name, week_start
 ),
 

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for the tests: the distribution's server binaries (initdb,
+"""A throwaway PostgreSQL cluster for the tests and the benchmark: the distribution's server binaries (initdb,
 pg_ctl), a temporary directory and a free port on 127.0.0.1, durability off (fsync) for speed.
 
 PostgreSQL refuses to run as root, and CI runs as root: then the server runs as the unprivileged
