@@ -1,6 +1,7 @@
 """dbt as Dagster assets: seeds (definitions), history models and marts, with dbt tests as checks."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
@@ -26,6 +27,12 @@ class DoraDbtTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(key=AssetKey([folder, props["name"]]), group_name=folder)
 
 
+# Every run's dbt writes here (relative to the project). dagster-dbt's default is a new directory
+# per invocation (target/dora_dbt-<run>-<hash>, ~2.5 MB each) that nothing removes: an hourly
+# install would grow by ~20 GB a year. Runs never overlap (the write lock), so one is enough.
+RUN_TARGET = Path("target") / "dora_dbt"
+
+
 def build_dbt_assets(project: DbtProject):
     """The assets of the project's manifest (orchestration/dbt_install.py prepares it)."""
 
@@ -33,6 +40,7 @@ def build_dbt_assets(project: DbtProject):
     def dora_dbt(context: AssetExecutionContext, dbt: DbtCliResource, install: InstallResource):
         # Unit tests need existing tables (stack pitfall 9); they run in the test suite instead.
         with install.write_lock().held(), install.dbt_environment():
-            yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+            yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
+                               target_path=RUN_TARGET).stream()
 
     return dora_dbt

@@ -282,6 +282,8 @@ def test_dora_run_twice_in_one_process_while_a_reader_holds_the_published_file(s
     assert second.exit_code == 0, second.output
     assert int(out) == before  # the reader kept its consistent snapshot
     assert published_count(home, "marts.deployments") == before + 1  # a new reader sees the new deployment
+    # Both runs' dbt wrote to one target directory, not one each (which would pile up run after run).
+    assert sorted(path.name for path in (home.root / "dbt" / "target").glob("dora_dbt*")) == ["dora_dbt"]
 
 
 def test_status_reports_last_run_freshness_and_counts(simulated_install):
