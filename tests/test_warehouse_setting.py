@@ -87,7 +87,7 @@ def test_dbts_profile_holds_no_connection_which_dbt_gets_from_dlts_credentials_w
         "type": "postgres", "host": "{{ env_var('DORA_PG_HOST', 'localhost') }}",
         "port": "{{ env_var('DORA_PG_PORT', '5432') | as_number }}", "user": "{{ env_var('DORA_PG_USER') }}",
         "password": "{{ env_var('DBT_ENV_SECRET_DORA_PG_PASSWORD', '') }}", "dbname": "{{ env_var('DORA_PG_DBNAME') }}",
-        "sslmode": "{{ env_var('DORA_PG_SSLMODE', 'prefer') }}", "schema": "marts_build", "threads": 2}
+        "sslmode": "{{ env_var('DORA_PG_SSLMODE', 'prefer') }}", "schema": "marts_build", "threads": 1}
     assert warehouse.dbt_environment() == {
         "DORA_PG_HOST": "127.0.0.1", "DORA_PG_PORT": str(postgres_cluster.port), "DORA_PG_USER": PIPELINE_USER,
         "DORA_PG_DBNAME": database, "DORA_PG_SSLMODE": "disable", "DBT_ENV_SECRET_DORA_PG_PASSWORD": PIPELINE_PASSWORD}
