@@ -184,7 +184,8 @@ def _deployments(first: int, n: int, span: int) -> str:
     """A production GitHub deployment of every 10th PR's merge commit, 15-45 minutes after the merge:
     queued, in_progress, then success (95%) or failure after 5 minutes; like GitHub, every success
     is marked inactive a day later (a newer deployment succeeded), so its latest status is
-    `inactive` and it counts at its `success`."""
+    `inactive` and it counts at its `success`. As on GitHub, nothing is dated after `now`: a merge
+    reviewed until after it is not deployed yet, and a status still to come is not there."""
     return f"""
 insert into raw_github.deployments by name
 with deployed as (
@@ -195,14 +196,15 @@ with deployed as (
 ),
 statused as (
     select deployed.*,
-           [{{'state': 'queued', 'created_at': deployed_at, 'log_url': null::varchar}},
+           list_filter([{{'state': 'queued', 'created_at': deployed_at, 'log_url': null::varchar}},
             {{'state': 'in_progress', 'created_at': deployed_at + interval 1 minute, 'log_url': null}},
             {{'state': outcome, 'created_at': deployed_at + interval 5 minute,
               'log_url': 'https://ci.example/deployments/' || i}}]
            || case when outcome = 'success'
                    then [{{'state': 'inactive', 'created_at': deployed_at + interval 1 day, 'log_url': null}}]
-                   else [] end as statuses
+                   else [] end, lambda status: status.created_at <= $now) as statuses
     from deployed
+    where deployed_at <= $now
 )
 select
     300000000 + i as id, repository_id, repository, {_sha('i')} as sha, 'main' as ref, 'deploy' as task,

@@ -35,11 +35,16 @@ def test_raw_tables_and_lower_bound(tmp_path: Path) -> None:
         assert [counts[t] for t in ("raw_github.pull_requests", "raw_github.workflow_runs", "raw_github.deployments",
                                     "raw_pagerduty.services")] == [1000, 200, 100, 10]
         assert counts["raw_pagerduty.incidents"] <= 20  # incidents that would start after `now` are dropped
-        # 1% more in a later load: 10 PRs, 2 runs, 1 deployment (rounded up to at least one row)
+        # 1% more in a later load: 10 PRs, 2 runs, 1 deployment (rounded up to at least one row), which
+        # is not there yet: its PR's review ends after the later load's `now`
         later = raw_tables.increment(0.001, full)
         after = raw_tables.write(con, later)
         assert after["raw_github.pull_requests"] == 1010 and after["raw_github.workflow_runs"] == 202
-        assert after["raw_github.deployments"] == 101
+        assert after["raw_github.deployments"] == 100
+        # nothing is dated after the load that carries it (dbt would quarantine it as future-dated)
+        assert con.execute("""select count(*) from raw_github.deployments
+                              where created_at > ? or updated_at > ? or latest_status_at > ?""",
+                           [later.now] * 3).fetchall() == [(0,)]
         assert con.execute("select count(distinct id), count(distinct _dlt_load_id) from raw_github.pull_requests"
                            ).fetchall() == [(1010, 2)]
         assert con.execute("select count(*) from raw_github._dlt_loads where status = 0").fetchall() == [(2,)]
