@@ -148,7 +148,8 @@ def demo(warehouse: str | None) -> None:
         with environment_set(demo_environment(org, scenario)):
             run_pipeline(home, definitions, chosen)
     print_summary(home, chosen)
-    click.echo(f"\nThe demo keeps its own data directory: DORA_HOME={home.root} dora status")
+    chosen_option = f" --warehouse {chosen.kind}" if warehouse else ""  # `dora status` reads the configured one
+    click.echo(f"\nThe demo keeps its own data directory: DORA_HOME={home.root} dora status{chosen_option}")
     click.echo(f"and its own definition files, kept as you edit them (delete one to get the demo's back): "
                f"{definitions}")
 
