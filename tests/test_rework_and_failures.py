@@ -17,7 +17,7 @@ PR its own change (first commit / opened / merged; lead = merged - first commit)
   #16 "Tidy styles"      Mar 19 10:00 / Mar 20 08/10:00
   #17 "Speed up search", branch hotfix/search, Mar 28 11/12/15:00
   Issues: #18 "Checkout broken" (incident) Mar 20 14:00 -> Mar 21 02:00; #19 "Docs typo" (docs),
-  open; #20 "Slow search" (incident) Mar 28 09:00, open.
+  open; #20 "Slow search" (incident) Mar 27 20:00, open (178 h after #16: outside the window).
   PagerDuty `Shop Frontend`: P0 Feb 12 11:00 -> Feb 13 17:00; P1 Mar 12 10:00 -> 12:00.
   Custom API: inc-1 "Rolled back styles", linked to #16's deployment and created when it went
   out (Mar 20 10:00), resolved 11:00.
@@ -152,7 +152,7 @@ RAW = {
     "raw_github.issues": [
         issue(9018, 18, "Checkout broken", "incident", at(3, 20, "14:00"), at(3, 21, "02:00")),
         issue(9019, 19, "Docs typo", "docs", at(3, 22, "09:00")),
-        issue(9020, 20, "Slow search", "incident", at(3, 28, "09:00")),
+        issue(9020, 20, "Slow search", "incident", at(3, 27, "20:00")),
     ],
     "raw_custom.incidents": [
         {"id": "inc-1", "service": "shop", "title": "Rolled back styles", "urgency": "high", "priority": None,
@@ -218,7 +218,7 @@ def test_deployments_say_why_they_failed_and_why_they_were_rework(scenario):
         # #8 reverts #7 (opened Mar 27 09:00) and is not deployed yet
         ("workflow_run:305", "2024-03-26 11:00:00", True, 1,
          "reverted by acme/api#8 (definition reverts), opened 22.0 h after the deployment", False, None),
-        # issue #20 (open since Mar 28 09:00) was open; from a hotfix/* branch
+        # issue #20 (open since the day before, Mar 27 20:00) was open; from a hotfix/* branch
         ("merged_pr:17", "2024-03-28 15:00:00", False, 0, None, True,
          "deployed while incident github_issue:9020 was open (definition during-open-incident); "
          'shipped acme/shop#17 "Speed up search" (definition hotfix-branch)'),
@@ -248,7 +248,7 @@ def test_reverts_and_github_issues_are_incidents_like_pagerduty_ones(scenario):
         ("revert:28", "api", "core", "revert", "reverts", "2024-03-27 09:00:00", None, None, "workflow_run:305",
          "revert", None),
         # the latest shop deployment before it (#16, Mar 20 10:00) is 191 h earlier: > 168 h, none
-        ("github_issue:9020", "shop", "web", "github_issue", "github-incidents", "2024-03-28 09:00:00", None,
+        ("github_issue:9020", "shop", "web", "github_issue", "github-incidents", "2024-03-27 20:00:00", None,
          None, None, None, None),
     ]
 

@@ -91,20 +91,34 @@ incident_spans as (
     inner join attributions on incidents.incident_id = attributions.incident_id
 ),
 
+incident_days as (
+    -- each incident once per day it is open on (an unresolved one: until the last deployment), so
+    -- a deployment is compared with its service's incidents of that day, not with all of them
+    -- (a range join on the service alone: 82 s on Postgres for 275,000 deployments at bench scale 1)
+    select
+        incident_spans.*,
+        {{ timestamp_series("date_trunc('day', incident_spans.created_at)",
+                            "coalesce(incident_spans.resolved_at, last_deployment.deployed_at)", '1 day') }}
+            as open_day
+    from incident_spans
+    cross join (select max(deployed_at) as deployed_at from deployments) as last_deployment
+),
+
 open_incident_matches as (
     select
         deployments.deployment_id,
         definitions.definition_id,
-        'deployed while incident ' || incident_spans.incident_id || ' was open' as reason
+        'deployed while incident ' || incident_days.incident_id || ' was open' as reason
     from deployments
-    inner join incident_spans
-        on deployments.service = incident_spans.service
-        and deployments.deployed_at >= incident_spans.created_at
-        and (incident_spans.resolved_at is null or deployments.deployed_at < incident_spans.resolved_at)
+    inner join incident_days
+        on deployments.service = incident_days.service
+        and date_trunc('day', deployments.deployed_at) = incident_days.open_day
+        and deployments.deployed_at >= incident_days.created_at
+        and (incident_days.resolved_at is null or deployments.deployed_at < incident_days.resolved_at)
     inner join definitions
         on definitions.method = 'open_incident'
         and {{ filter_matches('deployments.service', 'definitions.service') }}
-    where incident_spans.caused_deployment_id is distinct from deployments.deployment_id
+    where incident_days.caused_deployment_id is distinct from deployments.deployment_id
 ),
 
 matches as (
