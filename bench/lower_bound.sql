@@ -7,7 +7,10 @@
 -- One script for DuckDB and PostgreSQL, rendered by Jinja (bench/lower_bound.py): where the engines
 -- differ (JSON of the deployment statuses, globs, ASOF joins, series, statistics) the macros below
 -- choose each engine's fastest form (`duckdb` is true on DuckDB). `services` are services.csv's rows,
--- `window_end` the start of the summary windows' end day.
+-- `window_end` the start of the summary windows' end day. On PostgreSQL the session has dbt's
+-- settings (dora.core.postgres.DBT_SESSION_OPTIONS: no JIT compilation).
+{% if not duckdb %}set jit = off;
+{% endif -%}
 {% macro glob(value, pattern) -%}
 {#- the benchmark's patterns have `*` only, no `?`, `[` or LIKE's `_` and `%` -#}
 {%- if duckdb %}{{ value }} glob {{ pattern }}{% else %}{{ value }} like replace({{ pattern }}, '*', '%'){% endif -%}

@@ -90,7 +90,8 @@ def test_dbts_profile_holds_no_connection_which_dbt_gets_from_dlts_credentials_w
         "sslmode": "{{ env_var('DORA_PG_SSLMODE', 'prefer') }}", "schema": "marts_build", "threads": 1}
     assert warehouse.dbt_environment() == {
         "DORA_PG_HOST": "127.0.0.1", "DORA_PG_PORT": str(postgres_cluster.port), "DORA_PG_USER": PIPELINE_USER,
-        "DORA_PG_DBNAME": database, "DORA_PG_SSLMODE": "disable", "DBT_ENV_SECRET_DORA_PG_PASSWORD": PIPELINE_PASSWORD}
+        "DORA_PG_DBNAME": database, "DORA_PG_SSLMODE": "disable", "DBT_ENV_SECRET_DORA_PG_PASSWORD": PIPELINE_PASSWORD,
+        "PGOPTIONS": "-c jit=off"}
     assert PIPELINE_PASSWORD not in install_profile(warehouse) + repr(warehouse) + warehouse.describe()
 
 
