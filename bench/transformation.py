@@ -112,7 +112,7 @@ def measure(engine: Engine, work: Path, raw: Path, full: raw_tables.Load, scale:
     engine.drop(source)
 
     full_s, inc_s, edit_s, lb_s = median(builds), median(increments), median(edits), median(bounds)
-    duckdb_targets = engine.name == "duckdb"  # the issue's targets (#7) are DuckDB's
+    duckdb_targets = engine.name == "duckdb"  # issue 18's targets are DuckDB's
     section = f"transformation on {engine.name} (scale {scale:g})"
     figures = [
         Figure(section, "raw tables in place (DuckDB: a file copy; PostgreSQL: COPY from DuckDB, then ANALYZE)", f"{loaded:.1f} s"),
@@ -122,7 +122,7 @@ def measure(engine: Engine, work: Path, raw: Path, full: raw_tables.Load, scale:
         Figure(section, "full build / lower bound", f"{full_s / lb_s:.1f}x", *(("<= 3x", full_s / lb_s <= 3)
                                                                               if duckdb_targets else ())),
         Figure(section, "build after 1% new data", f"{inc_s:.1f} s = {inc_s / full_s:.0%} of full",
-               *(("<= 10% of full", inc_s / full_s <= 0.10) if duckdb_targets else ())),
+               *(("<= 25% of full", inc_s / full_s <= 0.25) if duckdb_targets else ())),
         Figure(section, "slowest nodes, full build", slowest_full),
         Figure(section, "slowest nodes, build after 1% new data", slowest_increment),
         Figure(section, "build after a definition edit", f"{edit_s:.1f} s = {edit_s / full_s:.0%} of full"),
