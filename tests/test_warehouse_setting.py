@@ -80,6 +80,7 @@ def test_a_refused_password_is_named_by_the_server_and_never_shown(home, postgre
 def test_dbts_profile_holds_no_connection_which_dbt_gets_from_dlts_credentials_while_it_runs(
         postgres_cluster, database, monkeypatch):
     monkeypatch.setenv(CREDENTIALS, postgres_cluster.pipeline_credentials(database) + "?sslmode=disable")
+    monkeypatch.delenv("PGOPTIONS", raising=False)
     warehouse = PostgresWarehouse.from_settings()
     profile = yaml.safe_load(install_profile(warehouse))["dora"]
     assert profile["target"] == "postgres"
@@ -92,6 +93,8 @@ def test_dbts_profile_holds_no_connection_which_dbt_gets_from_dlts_credentials_w
         "DORA_PG_HOST": "127.0.0.1", "DORA_PG_PORT": str(postgres_cluster.port), "DORA_PG_USER": PIPELINE_USER,
         "DORA_PG_DBNAME": database, "DORA_PG_SSLMODE": "disable", "DBT_ENV_SECRET_DORA_PG_PASSWORD": PIPELINE_PASSWORD,
         "PGOPTIONS": "-c jit=off"}
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=0")  # the user's own session settings come first
+    assert warehouse.dbt_environment()["PGOPTIONS"] == "-c statement_timeout=0 -c jit=off"
     assert PIPELINE_PASSWORD not in install_profile(warehouse) + repr(warehouse) + warehouse.describe()
 
 

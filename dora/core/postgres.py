@@ -15,6 +15,7 @@ pointing at one database never run at once and a scheduled run waits for a manua
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -121,11 +122,13 @@ class PostgresWarehouse(Warehouse):
     def dbt_environment(self) -> dict[str, str]:
         """The variables dbt_project/profiles.yml's `postgres` target reads, from dlt's credentials:
         one connection setting for dlt, dbt and dora, nothing of it written to a file; and dbt's
-        session settings (DBT_SESSION_OPTIONS), which libpq takes from PGOPTIONS."""
+        session settings (DBT_SESSION_OPTIONS), which libpq takes from PGOPTIONS (after the
+        user's own, if any)."""
         return {"DORA_PG_HOST": self.credentials.host, "DORA_PG_PORT": str(self.credentials.port),
                 "DORA_PG_USER": self.credentials.username, "DORA_PG_DBNAME": self.credentials.database,
                 "DORA_PG_SSLMODE": (self.credentials.query or {}).get("sslmode", "prefer"),
-                PASSWORD_VARIABLE: self.credentials.password or "", "PGOPTIONS": DBT_SESSION_OPTIONS}
+                PASSWORD_VARIABLE: self.credentials.password or "",
+                "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {DBT_SESSION_OPTIONS}".lstrip()}
 
     def after_load(self, dataset: str) -> None:
         """dlt does not analyze the tables it creates or fills: until autovacuum does, the next dbt
