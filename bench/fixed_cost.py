@@ -1,8 +1,9 @@
 """The fixed cost of `dora run`: what a run pays with nothing new, on a small org (issue 18).
 
 A fresh data directory is run once (backfill, `dbt parse`), then `dora run` again with nothing
-new (extraction answered 304 / no new rows): that run's wall time, split by when its output
-lines arrive:
+new (extraction answered 304 / no new rows; dbt, the publish and the dashboard are skipped,
+dora.core.build_inputs), and after one deployment recorded through the custom API (the run
+builds and publishes); each run's wall time, split by when its output lines arrive:
 
 - imports: process start to "Preparing the pipeline…" (Python, the CLI, Dagster, dbt-dagster);
 - prepare: to "Running:" (the dbt project and its manifest, the Definitions, the job);
@@ -22,7 +23,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.end_to_end import DBT_RUN, STEP
@@ -95,11 +96,29 @@ def run(work: Path, repeats: int, log) -> list[Figure]:
             runs.append((again.seconds, again.phases((home / "last-run.log").read_text())))
             log(f"fixed cost: run {attempt + 1}/{repeats} with nothing new {again.seconds:.1f} s: "
                 + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in runs[-1][1].items()))
+        builds = []
+        for attempt in range(repeats):
+            # one deployment recorded through the custom API: new rows, so the run builds and publishes
+            recorded_at = f"{datetime.now(timezone.utc) - timedelta(minutes=5):%Y-%m-%dT%H:%M:%SZ}"
+            subprocess.run([str(BIN / "dora"), "record", "deployment", "--service", "bench", "--environment",
+                            "production", "--sha", f"{attempt:07x}", "--at", recorded_at, "--id", f"bench-{attempt}"],
+                           env={**os.environ, **env}, check=True, capture_output=True)
+            again = timed_run(env)
+            builds.append((again.seconds, again.phases((home / "last-run.log").read_text())))
+            log(f"fixed cost: run {attempt + 1}/{repeats} after one recorded deployment {again.seconds:.1f} s: "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in builds[-1][1].items()))
+    return [
+        *_figures(f"`dora run` with nothing new, 2 repositories, median of {repeats}", runs, "< 20 s"),
+        *_figures(f"`dora run` after one recorded deployment (builds), median of {repeats}", builds),
+        Figure("fixed cost", "first run's prepare (fresh install: `dbt parse`)", f"{first_prepare:.1f} s"),
+    ]
+
+
+def _figures(measure: str, runs: list[tuple[float, dict[str, float]]], target: str = "") -> list[Figure]:
+    """The median wall time of `runs`, and the medians of their phases."""
     seconds = median([total for total, _ in runs])
     phases = {name: median([split[name] for _, split in runs]) for name in runs[0][1]}
     return [
-        Figure("fixed cost", f"`dora run` with nothing new, 2 repositories, median of {repeats}", f"{seconds:.1f} s",
-               "< 20 s", seconds < 20),
+        Figure("fixed cost", measure, f"{seconds:.1f} s", target, seconds < 20 if target else None),
         Figure("fixed cost", "split (medians)", "; ".join(f"{name} {value:.1f} s" for name, value in phases.items())),
-        Figure("fixed cost", "first run's prepare (fresh install: `dbt parse`)", f"{first_prepare:.1f} s"),
     ]

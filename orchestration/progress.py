@@ -9,8 +9,12 @@ import click
 from dagster import DagsterEventType, InitLoggerContext, logger
 
 
+# A step's log message starting with this is shown to the person watching, too.
+FOR_PEOPLE = "» "
+
+
 class StepProgressHandler(logging.Handler):
-    """Turns step start / success / failure events into short lines."""
+    """Turns step start / success / skip / failure events into short lines."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -19,6 +23,8 @@ class StepProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
+        if event is None and str(meta.get("orig_message", "")).startswith(FOR_PEOPLE):
+            click.echo(f"    {meta['orig_message'].removeprefix(FOR_PEOPLE)}", err=True)
         if event is None or not event.step_key:
             return
         step = event.step_key
@@ -27,6 +33,8 @@ class StepProgressHandler(logging.Handler):
             click.echo(f"  … {step}", err=True)
         elif event.event_type == DagsterEventType.STEP_SUCCESS:
             click.echo(f"  ✓ {step} ({time.monotonic() - self._started.get(step, time.monotonic()):.1f} s)", err=True)
+        elif event.event_type == DagsterEventType.STEP_SKIPPED:
+            click.echo(f"  – {step}: skipped", err=True)
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error if event.step_failure_data else None
             click.echo(f"  ✗ {step}: {_root_cause(error) if error else 'failed'}", err=True)

@@ -3,6 +3,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from dora.core import build_inputs
 from dora.core.summary import org_headline
 from orchestration.install import InstallResource
 
@@ -19,6 +20,7 @@ def published_marts(context: AssetExecutionContext, install: InstallResource) ->
     warehouse = install.warehouse
     with warehouse.write_lock().held():
         counts = warehouse.publish()
+        build_inputs.record_published(warehouse)
     published = warehouse.published()
     headline = org_headline(published)
     metadata = {name: MetadataValue.int(n) for name, n in counts.items() if name.startswith("marts.")}

@@ -7,7 +7,9 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from dora.core import build_inputs
 from orchestration.install import InstallResource
+from orchestration.progress import FOR_PEOPLE
 
 
 class DoraDbtTranslator(DagsterDbtTranslator):
@@ -31,6 +33,8 @@ class DoraDbtTranslator(DagsterDbtTranslator):
 # per invocation (target/dora_dbt-<run>-<hash>, ~2.5 MB each) that nothing removes: an hourly
 # install would grow by ~20 GB a year. Runs never overlap (the write lock), so one is enough.
 RUN_TARGET = Path("target") / "dora_dbt"
+NOTHING_NEW = ("Nothing new since the last publish (raw tables, definitions, project and report window "
+               "unchanged): dbt, the publish and the dashboard are skipped.")
 
 
 def build_dbt_assets(project: DbtProject):
@@ -38,9 +42,24 @@ def build_dbt_assets(project: DbtProject):
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=DoraDbtTranslator())
     def dora_dbt(context: AssetExecutionContext, dbt: DbtCliResource, install: InstallResource):
-        # Unit tests need existing tables (stack pitfall 9); they run in the test suite instead.
+        """A whole build is skipped when what it would be made from is what the published marts
+        were made from (dora.core.build_inputs): it yields nothing, so Dagster skips the publish
+        and the dashboard after it. A subset (a rebuild after a definition edit) always builds, and
+        forgets what the last whole build was made from."""
+        warehouse = install.warehouse
         with install.write_lock().held(), install.dbt_environment():
+            if context.is_subset:
+                inputs = None
+                build_inputs.forget(warehouse)
+            else:
+                inputs = build_inputs.current(warehouse, project.manifest_path, install.definitions)
+                if build_inputs.unchanged_since_published(warehouse, inputs):
+                    context.log.info(FOR_PEOPLE + NOTHING_NEW)
+                    return
+            # Unit tests need existing tables (stack pitfall 9); they run in the test suite instead.
             yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
                                target_path=RUN_TARGET).stream()
+            if inputs is not None:
+                build_inputs.record_built(warehouse, inputs)
 
     return dora_dbt

@@ -285,6 +285,19 @@ def test_dora_run_twice_in_one_process_while_a_reader_holds_the_published_file(s
     # Both runs' dbt wrote to one target directory, not one each (which would pile up run after run).
     assert sorted(path.name for path in (home.root / "dbt" / "target").glob("dora_dbt*")) == ["dora_dbt"]
 
+    # A third run finds nothing new at the source (the org is unchanged; dlt still records a load):
+    # no dbt, no publish, no dashboard; readers keep the same published file.
+    published_version = home.published.resolve()
+    dashboard_written = home.dashboard.stat().st_mtime_ns
+    third = CliRunner().invoke(main, ["run"])
+    assert third.exit_code == 0, third.output
+    assert "Nothing new since the last publish" in third.output
+    assert "  – published_marts: skipped" in third.output and "  – dashboard: skipped" in third.output
+    assert home.published.resolve() == published_version
+    assert home.dashboard.stat().st_mtime_ns == dashboard_written
+    assert not (home.root / "dbt" / "target" / "dora_dbt" / "run_results.json").stat().st_mtime_ns > dashboard_written
+    assert "DORA metrics, whole organisation, last 30 days:" in third.output
+
 
 def test_status_reports_last_run_freshness_and_counts(simulated_install):
     result = CliRunner().invoke(main, ["status"])

@@ -94,6 +94,11 @@ class PostgresWarehouse(Warehouse):
         connection.autocommit = autocommit
         return connection
 
+    def query(self, sql: str) -> list[tuple]:
+        with closing(self.connect()) as connection, connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+
     def write_lock(self) -> WriteLock:
         return AdvisoryLock(self._lock_session, WRITE_KEY)
 

@@ -70,6 +70,11 @@ class Warehouse(ABC):
         return None
 
     @abstractmethod
+    def query(self, sql: str) -> list[tuple]:
+        """Run `sql` (one or more statements) on the warehouse dbt builds in and commit; the last
+        statement's rows (none for a statement without a result)."""
+
+    @abstractmethod
     def dlt_destination(self) -> Any:
         """dlt's destination loading the raw datasets."""
 
@@ -116,6 +121,13 @@ class DuckDBWarehouse(Warehouse):
     def write_lock(self) -> WriteLock:
         """DuckDB is one file that one process may write: its lock is a file beside it."""
         return FileWriteLock(self.home.root / "warehouse.lock")
+
+    def query(self, sql: str) -> list[tuple]:
+        import duckdb
+
+        with duckdb.connect(str(self.home.warehouse), config=warehouse_config()) as con:
+            result = con.execute(sql)
+            return result.fetchall() if result.description else []
 
     def dlt_destination(self) -> Any:
         import dlt
