@@ -120,8 +120,8 @@ def test_on_postgres_a_run_killed_during_the_dbt_build_is_completed_by_the_next_
     with running(home, {**settings.env, "WAREHOUSE": "postgres"}) as run, \
             closing(postgres_cluster.connect(database)) as watcher:
         run.wait_for_line("… dora_dbt")
-        run.wait_for(lambda: _schemas(watcher) >= {"definitions", "staging"}, "dbt writing the warehouse")
-        time.sleep(3)  # well into the build (seeds, history), not finished
+        run.wait_for(lambda: _schemas(watcher) >= {"definitions", "history"}, "dbt writing the warehouse")
+        time.sleep(1)  # well into the build (seeds, history), not finished
         assert "✓ dora_dbt" not in run.output
         run.kill()
         assert "marts" not in _schemas(watcher)  # nothing half-built was published
