@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import duckdb
 import pytest
 
 from dora.core import build_inputs
@@ -49,8 +50,18 @@ def published(warehouse, tmp_path):
     definitions.mkdir()
     (definitions / "services.csv").write_text("service,team,repository\ncheckout,payments,acme/checkout\n")
     build_inputs.record_built(warehouse, build_inputs.current(warehouse, manifest, definitions, BUILT_AT))
-    build_inputs.record_published(warehouse)
+    publish(warehouse)
     return warehouse, manifest, definitions
+
+
+def publish(warehouse: Warehouse) -> None:
+    """What a publish leaves: the published marts (an empty table stands for them), and the record."""
+    if isinstance(warehouse, DuckDBWarehouse):
+        with duckdb.connect(str(warehouse.home.published)) as con:
+            con.execute("create schema if not exists marts; create or replace table marts.deployments (id int)")
+    else:
+        warehouse.query("create schema if not exists marts; create table if not exists marts.deployments (id int)")
+    build_inputs.record_published(warehouse)
 
 
 def unchanged(published, now: datetime = BUILT_AT) -> bool:
@@ -106,7 +117,7 @@ def test_a_new_utc_day_moves_the_report_window_unless_it_is_fixed(published, mon
     assert not unchanged(published, next_day)
     monkeypatch.setenv("DORA_WINDOW_END", "2026-03-01")
     build_inputs.record_built(published[0], build_inputs.current(*published, BUILT_AT))
-    build_inputs.record_published(published[0])
+    publish(published[0])
     assert unchanged(published, next_day)
 
 
@@ -116,7 +127,7 @@ def test_a_build_that_was_not_published_is_built_again(published):
                     "values ('PS3', 'billing', 'active', '101', 'd')")
     build_inputs.record_built(warehouse, build_inputs.current(warehouse, manifest, definitions, BUILT_AT))
     assert not unchanged(published)  # its publish failed
-    build_inputs.record_published(warehouse)
+    publish(warehouse)
     assert unchanged(published)
 
 
@@ -130,4 +141,13 @@ def test_an_install_never_published_builds(warehouse, tmp_path):
 def test_after_a_partial_build_the_next_run_builds(published):
     build_inputs.forget(published[0])  # a rebuild after a definition edit started
     build_inputs.record_published(published[0])
+    assert not unchanged(published)
+
+
+def test_published_marts_deleted_by_hand_are_published_again(published):
+    warehouse = published[0]
+    if isinstance(warehouse, DuckDBWarehouse):
+        warehouse.home.published.unlink()
+    else:
+        warehouse.query("drop schema marts cascade")
     assert not unchanged(published)

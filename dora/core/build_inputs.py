@@ -61,9 +61,12 @@ def current(warehouse: Warehouse, manifest: Path, definitions: Path, now: dateti
 
 
 def unchanged_since_published(warehouse: Warehouse, inputs: Inputs) -> bool:
-    """Whether `inputs` are what the published marts were built from."""
+    """Whether `inputs` are what the published marts were built from (and those are still there:
+    a published file deleted by hand is published again)."""
     published = recorded(warehouse, "published")
     if published.keys() != inputs.keys() or published[PROJECT] != inputs[PROJECT]:
+        return False
+    if not warehouse.published().exists():
         return False
     for name, now in inputs.items():
         then = published[name]
