@@ -46,7 +46,8 @@ Inputs = dict[str, Version]  # by item: PROJECT, or a raw table's qualified name
 
 
 def current(warehouse: Warehouse, manifest: Path, definitions: Path, now: datetime | None = None) -> Inputs:
-    """The inputs of a build now, without content hashes (see `differs`)."""
+    """The inputs of a build now, without content hashes (`unchanged_since_published` computes
+    those it needs)."""
     window_end = os.environ.get("DORA_WINDOW_END") or (now or datetime.now(timezone.utc)).date().isoformat()
     project = hashlib.sha256(f"dora-pipeline {version('dora-pipeline')}\0window end {window_end}\0".encode())
     for path in [manifest, *sorted(definitions.glob("*.csv"))]:

@@ -15,6 +15,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import duckdb
+
 from dora.core.home import Home
 from dora.core.published import DuckDBPublished, PublishedMarts
 from dora.core.warehouse_config import warehouse_config
@@ -123,8 +125,6 @@ class DuckDBWarehouse(Warehouse):
         return FileWriteLock(self.home.root / "warehouse.lock")
 
     def query(self, sql: str) -> list[tuple]:
-        import duckdb
-
         with duckdb.connect(str(self.home.warehouse), config=warehouse_config()) as con:
             result = con.execute(sql)
             return result.fetchall() if result.description else []
