@@ -151,3 +151,15 @@ def test_published_marts_deleted_by_hand_are_published_again(published):
     else:
         warehouse.query("drop schema marts cascade")
     assert not unchanged(published)
+
+
+def test_a_table_unwritten_since_the_last_build_is_not_hashed_again(published):
+    warehouse, manifest, definitions = published
+    recorded = build_inputs.recorded(warehouse, "built")["raw_pagerduty.services"].content
+    # no dlt load could do this (same rows, same load): it shows whether the table was hashed again
+    warehouse.query("update raw_pagerduty.services set name = 'renamed' where id = 'PS1'")
+    build_inputs.record_built(warehouse, build_inputs.current(warehouse, manifest, definitions, BUILT_AT))
+    assert build_inputs.recorded(warehouse, "built")["raw_pagerduty.services"].content == recorded
+    warehouse.query("update raw_pagerduty.services set _dlt_load_id = '101' where id = 'PS1'")
+    build_inputs.record_built(warehouse, build_inputs.current(warehouse, manifest, definitions, BUILT_AT))
+    assert build_inputs.recorded(warehouse, "built")["raw_pagerduty.services"].content != recorded
