@@ -34,8 +34,8 @@ PROJECT = "project"  # the item standing for everything but the raw tables
 
 @dataclass(frozen=True)
 class Version:
-    """One input's version: a raw table's row count, newest load and (once computed) content hash;
-    the project's hash in `content`."""
+    """One input's version: a raw table's row count, newest load and content hash (None until
+    computed: `current` leaves it out); the project's hash in `content`."""
 
     count: int | None
     last_load: str | None
@@ -73,7 +73,7 @@ def unchanged_since_published(warehouse: Warehouse, inputs: Inputs) -> bool:
         then = published[name]
         if (now.count, now.last_load) == (then.count, then.last_load):
             continue
-        if now.count != then.count or then.content is None or content_hash(warehouse, name) != then.content:
+        if now.count != then.count or content_hash(warehouse, name) != then.content:
             return False
     return True
 
@@ -89,7 +89,7 @@ def record_built(warehouse: Warehouse, inputs: Inputs) -> None:
         then = before.get(item)
         if item == PROJECT:
             content = version.content
-        elif then and then.content and (then.count, then.last_load) == (version.count, version.last_load):
+        elif then and (then.count, then.last_load) == (version.count, version.last_load):
             content = then.content
         else:
             content = content_hash(warehouse, item)
