@@ -14,6 +14,14 @@ from bench.postgres_cluster import PostgresCluster
 DATA = Path(__file__).parent / "data"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files holding `slow` tests first: pytest-xdist hands the workers whole files in this
+    order (`--dist loadfile --no-loadscope-reorder`, pyproject.toml), so the longest work is not
+    left for one worker at the end (its default order, by number of tests, ran them last)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: file order otherwise
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Home:
     """A fresh, empty DORA_HOME for one test."""

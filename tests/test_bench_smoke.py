@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from bench import raw_tables, transformation
 from bench.dbt_project import DbtProjectCopy
@@ -55,6 +56,7 @@ def test_raw_tables_and_lower_bound(tmp_path: Path) -> None:
     assert 0 < marts["changes"] <= marts_merged(warehouse) and marts["incidents"] == counts["raw_pagerduty.incidents"] + 1
 
 
+@pytest.mark.slow
 def test_transformation_on_postgres(tmp_path: Path, monkeypatch) -> None:
     """The section as `--warehouses postgres` runs it, on a throwaway cluster of its own."""
     monkeypatch.delenv(CREDENTIALS, raising=False)

@@ -30,6 +30,7 @@ import copy
 import hashlib
 import json
 
+import pytest
 from test_cdevents import event_id, example, send
 from test_custom_api import api  # noqa: F401 (fixture)
 from test_dbt_pipeline import pr, ts
@@ -37,6 +38,8 @@ from test_dbt_pipeline import pr, ts
 from dbt_fixtures import DbtProjectCopy, execute, load_rows
 from dlt_sources.custom import custom
 from dlt_sources.pipelines import make_pipeline
+
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
 
 SERVICE_SOURCE = "/tekton/prod-cluster"  # context.source of the service events
 INCIDENT_SOURCE = "/monitoring/prod1"  # context.source (and subject.source) of the incident examples

@@ -21,6 +21,8 @@ from dora.cli import main
 from dora.core.home import Home
 from dora.serve import make_server
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 SOURCE_SETTINGS = ("SOURCES__GITHUB__", "SOURCES__PAGERDUTY__", "SOURCES__GITLAB__", "SOURCES__JIRA__")
 
 

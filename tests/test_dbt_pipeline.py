@@ -47,6 +47,8 @@ import pytest
 
 from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, execute, load_rows, query, table_rows
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 # dlt load ids are the load's start in epoch seconds: Feb 1 and Feb 2 2024, 00:00 UTC, after the
 # scenario (a record dated more than a day after its load is quarantined).
 LOAD_1 = "1706745600.000001"

@@ -36,6 +36,8 @@ from orchestration.dbt_install import DBT_EXECUTABLE, DoraDbtCliResource
 from orchestration.install import InstallResource
 from orchestration.transformation import build_dbt_assets
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 LOAD = "1700000001.000001"
 HISTORY = ["build", "--select", "+deployment_history", "+incident_history", "--exclude-resource-type", "unit_test"]
 REEVALUATE = ["build", "--select", "deployment_definitions", "incident_definitions", "deployment_history",

@@ -7,10 +7,13 @@ from __future__ import annotations
 import shlex
 from contextlib import closing
 
+import pytest
 from click.testing import CliRunner
 
 from bench.postgres_cluster import PIPELINE_USER
 from dora.cli import main
+
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
 
 CREDENTIALS = "DESTINATION__POSTGRES__CREDENTIALS"
 

@@ -95,6 +95,8 @@ from simorg.scenario import (
 )
 from simorg.server import SimulatedOrg
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 MONDAY = TODAY - timedelta(days=TODAY.weekday() + 21)
 

@@ -26,6 +26,8 @@ from simorg.scenario import Deployment, DeploymentStatus, Repo, Scenario
 from simorg.server import SimulatedOrg
 from sources_fixtures import ago, fast_retries, github_source  # noqa: F401
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 T = ago(5).replace(second=0)
 SHA = "d" * 40
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--select", "+marts.deployments", "--indirect-selection", "cautious"]

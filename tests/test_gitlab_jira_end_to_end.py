@@ -10,6 +10,8 @@ from dbt_fixtures import contracted_columns, execute, loaded_columns
 from gitlab_jira_fixtures import at, build_scenario, extract, make_project, merge_request, pipeline
 from simorg.server import SimulatedOrg
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--vars", "{window_end: '2024-02-01'}"]
 
 DEPLOYMENTS = """

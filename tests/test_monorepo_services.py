@@ -42,6 +42,8 @@ import pytest
 from dbt_fixtures import DbtProjectCopy, DuckDBWarehouse, built_scenario, engine_warehouse, query
 from dora.core.changed_files import repositories_with_paths
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 LOAD = "1711929600.000001"  # 2024-04-01 00:00 UTC, after every record
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--vars", "{window_end: '2024-04-01'}"]
 

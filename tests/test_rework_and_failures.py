@@ -46,6 +46,8 @@ import pytest
 
 from dbt_fixtures import DbtProjectCopy, built_scenario, engine_warehouse, execute, query
 
+pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
+
 # The dlt load id: its start in epoch seconds, 2024-04-01 00:00 UTC, after every record (a record
 # dated more than a day after its load is quarantined).
 LOAD = "1711929600.000001"
