@@ -149,7 +149,7 @@ def copy_home(source: Home, target: Path) -> Home:
 # --- comparing tables ---
 
 
-def _contents(rows: Callable[[str], list[tuple]], schemas: tuple[str, ...],
+def table_contents(rows: Callable[[str], list[tuple]], schemas: tuple[str, ...],
               leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
     """Every row of every table in `schemas` (read with `rows`, on either warehouse), without
     run-dependent columns (and `leave_out`), in a fixed order; links to a simulated org read
@@ -173,7 +173,7 @@ def _contents(rows: Callable[[str], list[tuple]], schemas: tuple[str, ...],
 
 def _duckdb_contents(path: Path, schemas: tuple[str, ...], leave_out: frozenset[str] = frozenset()):
     with duckdb.connect(str(path), read_only=True) as con:
-        return _contents(lambda sql: con.execute(sql).fetchall(), schemas, leave_out)
+        return table_contents(lambda sql: con.execute(sql).fetchall(), schemas, leave_out)
 
 
 def _org_independent(value: object) -> object:
@@ -196,7 +196,7 @@ def postgres_snapshot(connection, leave_out: frozenset[str] = frozenset()) -> di
         with connection.cursor() as cursor:
             cursor.execute(sql)  # no parameters: psycopg2 leaves % alone
             return cursor.fetchall()
-    return _contents(rows, COMPARED_SCHEMAS, leave_out)
+    return table_contents(rows, COMPARED_SCHEMAS, leave_out)
 
 
 # A history row's fingerprint of the definitions it was evaluated with: md5 of each engine's own
