@@ -7,10 +7,12 @@
     was, the frontier entries before T are too, and a PR merged at or before the newest of their
     cut-offs is still shipped by the same one of them. A build therefore recomputes:
     - the PRs loaded since the last build (history's `loaded_at` above its watermark);
-    - per scope, every PR merged after the newest cut-off of the frontier entries before the
-      repository's first changed deployment: a deployment record loaded since the last build
-      (wherever it is now, and wherever it was: the rows it shipped), or one that deployed a newly
-      loaded PR's merge commit (its cut-off moved). PRs nothing shipped yet fall here too;
+    - in a repository with a changed deployment, per scope, every PR merged after the newest
+      cut-off of the frontier entries before its first changed deployment: a deployment record
+      loaded since the last build (wherever it is now, and wherever it was: the rows it shipped),
+      or one that deployed a newly loaded PR's merge commit (its cut-off moved). PRs nothing
+      shipped yet fall here too. A repository whose deployments are all as they were keeps every
+      shipment but those of its new PRs;
     - every PR of a repository whose baseline (first deployment) is another than last time, or
       whose name is gone (renamed: its PRs and deployments now read under the new name);
     A PR that is (or was) its own deployment (merged_pr, gitlab_merged_mr) needs nothing more:
@@ -69,7 +71,7 @@
 {% endmacro %}
 
 {#- CTEs ending in `recomputed` (change_id): the PRs to recompute. They read the model's CTEs
-    deployments, pull_requests, change_keys, own_pull_requests and frontier, and the table as the
+    deployments, pull_requests, change_keys and frontier, and the table as the
     last build left it. -#}
 {% macro shipments_to_recompute(stored) %}
 previous as (
@@ -82,24 +84,24 @@ new_changes as (
     where loaded_at > {{ stored.change_watermark }}
 ),
 
+new_commits as (
+    -- the merge and squash commits of the new changes, one column (an equality join below)
+    select repository, merge_commit_sha as commit_sha from new_changes
+    union all
+    select repository, squash_commit_sha from new_changes
+),
+
 changed_deployments as (
-    -- deployment records loaded since, and deployments of a new change's merge or squash commit
-    -- (equality joins only: one join per commit column)
+    -- deployment records loaded since, and deployments of a new change's commit: their cut-off moved
     select candidate_id as deployment_id
     from {{ ref('deployment_history') }}
     where loaded_at > {{ stored.deployment_watermark }}
     union
     select deployments.deployment_id
     from deployments
-    inner join new_changes
-        on deployments.repository = new_changes.repository
-        and deployments.commit_sha = new_changes.merge_commit_sha
-    union
-    select deployments.deployment_id
-    from deployments
-    inner join new_changes
-        on deployments.repository = new_changes.repository
-        and deployments.commit_sha = new_changes.squash_commit_sha
+    inner join new_commits
+        on deployments.repository = new_commits.repository
+        and deployments.commit_sha = new_commits.commit_sha
 ),
 
 first_changes as (
@@ -133,11 +135,12 @@ recomputed_repositories as (
 ),
 
 stable_cutoffs as (
-    -- per scope, the newest cut-off of the frontier entries before the first change
+    -- per scope of a repository with a changed deployment, the newest cut-off of the frontier
+    -- entries before the first change
     select frontier.repository, frontier.base_ref, frontier.service_key, max(frontier.cutoff) as cutoff
     from frontier
-    left join first_changes on frontier.repository = first_changes.repository
-    where (first_changes.changed_from is null or frontier.deployed_at < first_changes.changed_from)
+    inner join first_changes on frontier.repository = first_changes.repository
+    where frontier.deployed_at < first_changes.changed_from
         and not exists (
             select 1 from recomputed_repositories where recomputed_repositories.repository = frontier.repository
         )
@@ -149,6 +152,7 @@ recomputed as (
     union
     select change_keys.change_id
     from change_keys
+    inner join first_changes on change_keys.repository = first_changes.repository
     left join stable_cutoffs
         on change_keys.repository = stable_cutoffs.repository
         and change_keys.base_ref = stable_cutoffs.base_ref

@@ -58,20 +58,6 @@ change_keys as (
     left join path_services on pull_requests.change_id = path_services.change_id
 ),
 
-own_pull_requests as (
-    select
-        change_keys.change_id,
-        change_keys.service_key,
-        deployments.deployment_id,
-        deployments.deployed_at,
-        deployments.is_baseline,
-        'merged by this deployment' as shipped_by_reason
-    from deployments
-    inner join change_keys
-        on deployments.method = change_keys.own_method
-        and deployments.source_id = change_keys.source_id
-),
-
 {% if stored is not none %}
 {{ shipments_to_recompute(stored) }},
 
@@ -84,6 +70,20 @@ recomputed_keys as (
     select * from change_keys
 ),
 {% endif %}
+
+own_pull_requests as (
+    select
+        recomputed_keys.change_id,
+        recomputed_keys.service_key,
+        deployments.deployment_id,
+        deployments.deployed_at,
+        deployments.is_baseline,
+        'merged by this deployment' as shipped_by_reason
+    from deployments
+    inner join recomputed_keys
+        on deployments.method = recomputed_keys.own_method
+        and deployments.source_id = recomputed_keys.source_id
+),
 
 unclaimed_pull_requests as (
     select * from recomputed_keys
