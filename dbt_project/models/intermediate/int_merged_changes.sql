@@ -37,8 +37,7 @@ github_changes as (
         merged_at,
         merge_commit_sha,
         cast(null as varchar) as squash_commit_sha,
-        files,
-        pull_requests.loaded_at
+        files
     from pull_requests
     left join repository_names on pull_requests.repository_id = repository_names.repository_id
 ),
@@ -62,8 +61,7 @@ gitlab_changes as (
         merged_at,
         merge_commit_sha,
         squash_commit_sha,
-        cast(null as {{ string_list_type() }}) as files,
-        loaded_at
+        cast(null as {{ string_list_type() }}) as files
     from merge_requests
 )
 
