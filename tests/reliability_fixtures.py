@@ -150,7 +150,7 @@ def copy_home(source: Home, target: Path) -> Home:
 
 
 def table_contents(rows: Callable[[str], list[tuple]], schemas: tuple[str, ...],
-              leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
+                   leave_out: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
     """Every row of every table in `schemas` (read with `rows`, on either warehouse), without
     run-dependent columns (and `leave_out`), in a fixed order; links to a simulated org read
     `ORG/...` whatever port it listened on."""
