@@ -41,7 +41,7 @@ from dlt_sources.github_rows import DEPLOYMENT_COLUMNS, PULL_REQUEST_COLUMNS, RE
 from dlt_sources.http import DEFAULT_MAX_RATE_LIMIT_WAIT, CheckedRESTClient, Service, github_reset_delay, make_client
 from dlt_sources.progress import DEFAULT_REQUESTS_PER_LOAD, Pass
 from dlt_sources.rows import LOAD_FILE_FORMAT
-from dora.core.changed_files import names_repository
+from dora.core.changed_files import names_repositories
 
 GITHUB = Service("GitHub", "sources.github.access_token", github_reset_delay, github_request_cost)
 
@@ -86,9 +86,10 @@ def github(
         headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
     )
     repos = cache(lambda: list(repositories) if repositories else owner_repositories(client, owner, _listings()))
+    with_files = cache(lambda: names_repositories(changed_files_repositories or [], repos()))
     reading = Reading(client, graphql_url or graphql_endpoint(base_url), repos,
                       datetime.now(timezone.utc) - timedelta(days=backfill_days), timedelta(hours=lookback_hours),
-                      requests_per_load, cache(lambda repo: names_repository(changed_files_repositories or [], repo)))
+                      requests_per_load, lambda repo: repo in with_files())
     return (pull_requests(reading), workflow_runs(reading), releases(reading), deployments(reading),
             github_issues(reading, issues))
 

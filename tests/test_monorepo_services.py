@@ -40,7 +40,7 @@ from __future__ import annotations
 import pytest
 
 from dbt_fixtures import DbtProjectCopy, DuckDBWarehouse, built_scenario, engine_warehouse, query
-from dora.core.changed_files import repositories_with_paths
+from dora.core.changed_files import names_repositories, repositories_with_paths
 
 pytestmark = pytest.mark.slow  # every test here builds the warehouse with dbt or runs the pipeline
 
@@ -278,6 +278,15 @@ def test_changed_files_are_read_for_the_repositories_of_paths_cells_and_merged_p
     (tmp_path / "services.csv").write_text(NAMED_SERVICES)
     (tmp_path / "deployment_definitions.csv").write_text(NAMED_DEPLOYMENT_DEFINITIONS)
     assert repositories_with_paths(tmp_path) == ["acme/lib", "acme/shop"]
+
+
+def test_the_repositories_read_with_changed_files_are_those_a_glob_names():
+    repositories = ["acme/lib", "acme/mono", "acme/mobile", "acme/shop"]
+    # '' names every repository; a leading '!' names every repository its glob does not match
+    assert names_repositories([], repositories) == set()
+    assert names_repositories([""], repositories) == set(repositories)
+    assert names_repositories(["acme/mo*", "acme/l[i]b"], repositories) == {"acme/lib", "acme/mono", "acme/mobile"}
+    assert names_repositories(["!acme/mo*"], repositories) == {"acme/lib", "acme/shop"}
 
 
 # Lead time per service when each definition names its service (hand-worked, acme/shop with the
