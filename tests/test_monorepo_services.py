@@ -368,3 +368,23 @@ def test_per_service_lead_times_reach_the_summary_and_the_weeks_with_the_org_cou
         ("team", "core", "2024-03-11", 3, 1, 3.0),
         ("team", "front", "2024-03-11", 3, 3, 4.0),
     ]
+
+
+def test_a_change_counts_in_a_service_window_that_its_org_deployment_precedes(per_service, tmp_path):
+    # window_end Sep 9 12:00: the earliest window (90 days, offset 1) is [Mar 13 12:00, Jun 11 12:00).
+    # #42's org deployment (804, api, Mar 13 10:00) is before it; its web deployment (805, 13:00) is
+    # inside: web and front count #42 (6 h) and #43 (3 h), median 4.5; the org only #43 (806).
+    # Deployments in the window: 805 and 806 (web); api's 801, 802, 804 are all before it.
+    project = per_service.clone(tmp_path / "later")
+    run = project.dbt("run", "-s", "int_scope_window_metrics", "dora_summary",
+                      "--vars", "{window_end: '2024-09-09 12:00:00'}")
+    assert run.success, run.text
+    assert query(project, """
+        select scope, scope_name, deployments, changes, lead_time_median_hours
+        from marts.dora_summary where window_days = 90 and window_offset = 1 order by scope, scope_name""") == [
+        ("org", "org", 2, 1, 3.0),
+        ("service", "api", 0, 0, None),
+        ("service", "web", 2, 2, 4.5),
+        ("team", "core", 0, 0, None),
+        ("team", "front", 2, 2, 4.5),
+    ]
