@@ -26,16 +26,18 @@ def repositories_with_paths(definitions: Path) -> list[str]:
 
 
 def names_repositories(patterns: list[str], repositories: list[str]) -> set[str]:
-    """The repositories one of the globs matches (definition filter rules: '' any, a leading `!`
-    negates). One in-memory DuckDB for the whole list: opening one costs ~45 ms, and a run asks
-    for every repository of the organisation."""
+    """The repositories one of the globs matches. One in-memory DuckDB for the whole list: opening
+    one costs ~45 ms, and a run asks for every repository of the organisation."""
     if not patterns:
         return set()
     with duckdb.connect() as connection:
-        def matches(pattern: str, repository: str) -> bool:
-            negated = pattern.startswith("!")
-            glob = pattern[1:] if negated else pattern
-            matched = not glob or connection.execute("select ? glob ?", [repository, glob]).fetchone()[0]
-            return matched != negated
+        return {repository for repository in repositories
+                if any(_matches(connection, pattern, repository) for pattern in patterns)}
 
-        return {repository for repository in repositories if any(matches(pattern, repository) for pattern in patterns)}
+
+def _matches(connection: duckdb.DuckDBPyConnection, pattern: str, repository: str) -> bool:
+    """Definition filter rules: '' matches any repository, a leading `!` negates."""
+    negated = pattern.startswith("!")
+    glob = pattern[1:] if negated else pattern
+    matched = not glob or connection.execute("select ? glob ?", [repository, glob]).fetchone()[0]
+    return matched != negated

@@ -42,7 +42,8 @@ windows as (
 
 scopes as (
     -- every scope a deployment or incident ever had (one without any in a window reports 0); a
-    -- deployment's team and service scopes are its memberships (every deployment has at least one)
+    -- deployment's team and service scopes are its memberships (every deployment has at least one),
+    -- each made distinct before the union (else Postgres sorts every membership row to dedupe)
     select 'org' as scope, 'org' as scope_name where exists (select 1 from deployments)
     union
     select distinct 'team', team from deployment_services where team is not null
