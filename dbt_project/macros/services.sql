@@ -28,7 +28,8 @@
     alphabetical order (null when none): what a one-row-per-record mart shows. One aggregate of the
     table itself: Postgres estimates its groups from the key's statistics, where a join of two
     aggregates over DISTINCT subqueries was estimated at 200 rows and nested-looped (171,752 x
-    171,752 pairs). -#}
+    171,752 pairs). string_agg itself, not dbt.listagg: that has no DISTINCT (both warehouses
+    take this form). -#}
 {% macro services_named_together(memberships, key) %}
     select
         {{ key }},

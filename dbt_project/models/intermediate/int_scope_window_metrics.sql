@@ -57,20 +57,24 @@ scope_windows as (
     select * from scopes cross join windows
 ),
 
-recent_deployments as (
+first_window as (
     -- only what falls in a window is counted (scoping the whole history first: dora_summary 13 s
     -- instead of 5 s on Postgres at a million PRs)
+    select min(window_start) as window_start from windows
+),
+
+recent_deployments as (
     select * from deployments
-    where deployed_at >= (select min(window_start) from windows)
+    where deployed_at >= (select window_start from first_window)
 ),
 
 recent_changes as (
     -- a change reaches a service or team scope at or after its org deployment, so also those
     -- shipped for a service since the first window's start
     select * from changes
-    where deployed_at >= (select min(window_start) from windows)
+    where deployed_at >= (select window_start from first_window)
         or change_id in (
-            select change_id from change_services where deployed_at >= (select min(window_start) from windows))
+            select change_id from change_services where deployed_at >= (select window_start from first_window))
 ),
 
 windowed_deployments as (
