@@ -26,10 +26,6 @@
     if evaluation is not none and not evaluation.is_reevaluation else none -%}
 with
 
-all_candidates as (
-    select * from {{ candidates }}
-),
-
 {{ definitions_ctes(kind, definitions, filters) }},
 
 definition_patterns as materialized (
@@ -49,8 +45,12 @@ evaluation as (
 ),
 {% endif %}
 
-candidates as (
-    select * from all_candidates
+candidates as materialized (
+    -- the candidates evaluated now, computed once for the matching and the final select; the filter
+    -- on new loads inside the materialized CTE, where it reaches the raw table scans (DuckDB
+    -- materializes a CTE read twice before it applies a filter outside it: every merged PR's
+    -- columns computed and spilled to keep the new ones)
+    select * from {{ candidates }} as all_candidates
     {%- if newest_stored_load is not none %}
     where all_candidates.loaded_at > {{ newest_stored_load }}
     {%- endif %}

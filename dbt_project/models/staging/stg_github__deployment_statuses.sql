@@ -6,15 +6,30 @@ source as (
     select * from {{ source_or_empty('raw_github', 'deployments') }}
 ),
 
+listed as (
+    select
+        id,
+        {{ json_list('statuses') }} as status_list,
+        _dlt_load_id
+    from source
+),
+
+statuses as (
+    select
+        id,
+        {{ list_elements('status_list') }} as status,
+        _dlt_load_id
+    from listed
+),
+
 renamed as (
     select
-        source.id as github_deployment_id,
-        status.element ->> 'state' as state,
-        {{ utc_timestamp("cast(status.element ->> 'created_at' as timestamp with time zone)") }} as created_at,
-        status.element ->> 'log_url' as log_url,
-        {{ load_order('source._dlt_load_id') }} as loaded_at
-    from source
-    {{ join_json_list('source.statuses', 'status') }}
+        id as github_deployment_id,
+        status ->> 'state' as state,
+        {{ utc_timestamp("cast(status ->> 'created_at' as timestamp with time zone)") }} as created_at,
+        status ->> 'log_url' as log_url,
+        {{ load_order('_dlt_load_id') }} as loaded_at
+    from statuses
 )
 
 select * from renamed
