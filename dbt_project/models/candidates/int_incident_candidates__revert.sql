@@ -15,7 +15,9 @@ merged as (
     where merged_at is not null
 ),
 
-reverts as (
+reverts as materialized (
+    -- computed once for its three readers: inlined, the staging PRs under it were materialized
+    -- whole instead (every merged PR's columns, spilled; 3.7 s -> 1.7 s at 3 M PRs)
     select
         *,
         {{ reverted_number('title', 'head_ref') }} as reverted_number,
