@@ -24,12 +24,8 @@
     from_json({{ column }}, '["varchar"]')
 {%- endmacro %}
 
-{% macro duckdb__json_list(column) -%}
-    from_json({{ column }}, '["json"]')
-{%- endmacro %}
-
-{% macro duckdb__list_elements(list) -%}
-    unnest({{ list }})
+{% macro duckdb__join_json_list(column, alias) -%}
+    cross join unnest(from_json({{ column }}, '["json"]')) as {{ alias }}(element)
 {%- endmacro %}
 
 {% macro duckdb__epoch_seconds(timestamp) -%}

@@ -87,12 +87,10 @@
     end
 {%- endmacro %}
 
-{% macro postgres__json_list(column) -%}
-    case when json_typeof({{ column }}) = 'array' then {{ column }} end
-{%- endmacro %}
-
-{% macro postgres__list_elements(list) -%}
-    json_array_elements({{ list }})
+{% macro postgres__join_json_list(column, alias) -%}
+    cross join lateral json_array_elements(
+        case when json_typeof({{ column }}) = 'array' then {{ column }} end
+    ) as {{ alias }}(element)
 {%- endmacro %}
 
 {% macro postgres__refresh_statistics(relation) -%}
