@@ -8,7 +8,8 @@ source as (
 
 deployments as (
     -- the load order taken before the join: a filter on it outside this model (history's newest
-    -- load) then reaches the deployments before DuckDB unnests their lists (3 M PRs: 2.6 s -> 1.2 s)
+    -- load) then reaches the deployments before DuckDB unnests their lists (300,416 deployments:
+    -- the incremental deployment_history query 3.6 s -> 2.2 s)
     select
         id,
         statuses,
