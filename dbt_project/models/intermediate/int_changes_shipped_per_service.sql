@@ -64,8 +64,12 @@ own_pull_requests as (
 ),
 
 unclaimed_pull_requests as (
+    -- only in a repository with deployments can another deployment ship a PR: the others' PRs stay
+    -- out of the scopes and the ASOF join (bench scale 3, 20 of 100 repositories deployed: the
+    -- query 6.5 s -> 3.8 s, the ASOF join 3.0 s -> 0.6 s)
     select * from change_keys
-    where not exists (select 1 from own_pull_requests where own_pull_requests.change_id = change_keys.change_id)
+    where change_keys.repository in (select deployments.repository from deployments)
+        and not exists (select 1 from own_pull_requests where own_pull_requests.change_id = change_keys.change_id)
 ),
 
 shipping_scopes as materialized (
