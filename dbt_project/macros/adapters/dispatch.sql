@@ -81,6 +81,15 @@
     string_agg(distinct {{ column }}, ', ' order by {{ column }})
 {%- endmacro %}
 
+{#- In an aggregate: the group's values of `expression` joined with `delimiter` (a SQL string) in the
+    order of the columns `order_by` (ascending), as dbt.listagg with `order by <order_by>`. -#}
+{% macro joined_in_order(expression, delimiter, order_by) -%}
+    {{ return(adapter.dispatch('joined_in_order', 'dora')(expression, delimiter, order_by)) }}
+{%- endmacro %}
+{% macro default__joined_in_order(expression, delimiter, order_by) -%}
+    {{ dbt.listagg(expression, delimiter, 'order by ' ~ order_by | join(', ')) }}
+{%- endmacro %}
+
 {#- A join for a FROM clause, after the relation whose raw `json` column `column` holds a list (of
     objects): each row of that relation once per element of its list, the element as
     `<alias>.element`, of type json (read a field with `->>`, the same on every warehouse). A row

@@ -25,9 +25,22 @@
 {%- endmacro %}
 
 {#- A list sorted once per group: DuckDB sorts an ordered aggregate's rows group by group (the
-    deployments mart's two at 824,383 deployments: 2.1 s against 1.3 s). -#}
+    deployments mart's two at 824,383 deployments: 2.1 s against 1.3 s); a group of one name (most
+    deployments and changes count for one service) skips the list's sort and join (the deployments
+    mart at 826,330 deployments: 3.2 s -> 2.5 s). -#}
 {% macro duckdb__names_together(column) -%}
-    case when count({{ column }}) > 0 then array_to_string(list_sort(list_distinct(list({{ column }}))), ', ') end
+    case
+        when min({{ column }}) = max({{ column }}) then min({{ column }})
+        when count({{ column }}) > 0 then array_to_string(list_sort(list_distinct(list({{ column }}))), ', ')
+    end
+{%- endmacro %}
+
+{#- A list of (order columns, value) sorted once per group, as names_together (the deployments
+    mart with int_deployments_reworked's reasons of 276,864 reworked deployments: 3.5 s -> 3.2 s). -#}
+{% macro duckdb__joined_in_order(expression, delimiter, order_by) -%}
+    array_to_string(list_transform(
+        list_sort(list(struct_pack({%- for column in order_by %} order_{{ loop.index }} := {{ column }}, {%- endfor %} joined := {{ expression }}))),
+        lambda item: item.joined), {{ delimiter }})
 {%- endmacro %}
 
 {% macro duckdb__join_json_list(column, alias) -%}

@@ -64,7 +64,7 @@ final as (
     select
         deployment_id,
         count(*) as incident_count,
-        {{ dbt.listagg('reason', "'; '", 'order by created_at, incident_id') }} as failure_reason
+        {{ joined_in_order('reason', "'; '", ['created_at', 'incident_id']) }} as failure_reason
     from reasons
     group by deployment_id
 )

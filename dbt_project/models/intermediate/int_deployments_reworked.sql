@@ -133,7 +133,7 @@ final as (
     select
         deployment_id,
         min(definition_id) as definition_id,
-        {{ dbt.listagg("reason || ' (definition ' || definition_id || ')'", "'; '", 'order by definition_id, reason') }}
+        {{ joined_in_order("reason || ' (definition ' || definition_id || ')'", "'; '", ['definition_id', 'reason']) }}
             as rework_reason
     from matches
     group by deployment_id
