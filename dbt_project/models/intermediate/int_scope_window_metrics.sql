@@ -89,7 +89,10 @@ windowed_incidents as (
     {{ in_scope_windows('incidents', 'created_at') }}
 ),
 
-deployment_frequency as (
+deployment_frequency as materialized (
+    -- materialized, as lead_time and time_to_restore: inlined, PostgreSQL joined each to the scope
+    -- windows by a nested loop that recomputed it for every scope window (84 at bench scale 0.3:
+    -- the query 8.6 s -> 0.7 s)
     select
         scope, scope_name, window_days, window_offset,
         count(deployment_id) as deployments,
@@ -99,7 +102,7 @@ deployment_frequency as (
     group by scope, scope_name, window_days, window_offset
 ),
 
-lead_time as (
+lead_time as materialized (
     select
         scope, scope_name, window_days, window_offset,
         count(change_id) as changes,
@@ -111,7 +114,7 @@ lead_time as (
     group by scope, scope_name, window_days, window_offset
 ),
 
-time_to_restore as (
+time_to_restore as materialized (
     select
         scope, scope_name, window_days, window_offset,
         count(incident_id) as incidents,
