@@ -15,8 +15,13 @@
     warehouse (macros/adapters: regex_full_match, regex_capture; `[^\n]` rather than `.`, which
     matches a newline on Postgres and not on DuckDB), tests/test_revert_titles.py. -#}
 {% macro is_revert(title, head_ref) -%}
-    ({{ regex_full_match('coalesce(' ~ head_ref ~ ", '')", "'revert-[0-9]+-[^\\n]*'") }}
-     or {{ regex_full_match('coalesce(' ~ title ~ ", '')", "'Revert \"[^\\n]*\"'") }})
+    {#- each regular expression behind a LIKE on its prefix, which rejects nearly every PR for less
+        (the revert candidates test every merged PR: DuckDB 0.17 s -> 0.02 s at 2.58 M, Postgres
+        0.09 s -> 0.03 s at 258 k) -#}
+    ((coalesce({{ head_ref }}, '') like 'revert-%'
+      and {{ regex_full_match('coalesce(' ~ head_ref ~ ", '')", "'revert-[0-9]+-[^\\n]*'") }})
+     or (coalesce({{ title }}, '') like 'Revert "%'
+      and {{ regex_full_match('coalesce(' ~ title ~ ", '')", "'Revert \"[^\\n]*\"'") }}))
 {%- endmacro %}
 
 {#- The number of the reverted pull request a revert names in its branch or title; null when it
