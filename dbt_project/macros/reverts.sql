@@ -15,13 +15,17 @@
     warehouse (macros/adapters: regex_full_match, regex_capture; `[^\n]` rather than `.`, which
     matches a newline on Postgres and not on DuckDB), tests/test_revert_titles.py. -#}
 {% macro is_revert(title, head_ref) -%}
-    {#- each regular expression behind a LIKE on its prefix, which rejects nearly every PR for less
-        (the revert candidates test every merged PR: DuckDB 0.17 s -> 0.02 s at 2.58 M, Postgres
-        0.09 s -> 0.03 s at 258 k) -#}
-    ((coalesce({{ head_ref }}, '') like 'revert-%'
-      and {{ regex_full_match('coalesce(' ~ head_ref ~ ", '')", "'revert-[0-9]+-[^\\n]*'") }})
-     or (coalesce({{ title }}, '') like 'Revert "%'
-      and {{ regex_full_match('coalesce(' ~ title ~ ", '')", "'Revert \"[^\\n]*\"'") }}))
+    ({{ full_match_after_prefix(head_ref, 'revert-', '[0-9]+-[^\\n]*') }}
+     or {{ full_match_after_prefix(title, 'Revert "', '[^\\n]*"') }})
+{%- endmacro %}
+
+{#- Whether `value` (null read as '') is the literal `prefix` (no LIKE or regex metacharacters)
+    followed by a full match of `regex`: the LIKE on the prefix rejects nearly every value before
+    the regular expression runs (the revert candidates test every merged PR: DuckDB 0.17 s ->
+    0.02 s at 2.58 M, Postgres 0.09 s -> 0.03 s at 258 k). -#}
+{% macro full_match_after_prefix(value, prefix, regex) -%}
+    (coalesce({{ value }}, '') like '{{ prefix }}%'
+     and {{ regex_full_match('coalesce(' ~ value ~ ", '')", "'" ~ prefix ~ regex ~ "'") }})
 {%- endmacro %}
 
 {#- The number of the reverted pull request a revert names in its branch or title; null when it
