@@ -5,7 +5,8 @@ Each case is a random history (seeded, so a failure replays) of two repositories
 service over January 2024, with test_dbt_pipeline's definitions, delivered in four dlt loads the
 way hourly runs see it, with what makes incremental builds hard: records first loaded long after
 they happened (a PR merged on Jan 3 arriving in the last load, after deployments that may ship it;
-a PR whose merge commit was deployed before it arrived), deployments of older commits, PRs loaded
+a PR whose merge commit was deployed before it arrived; a deployment arriving after a later one
+shipped what is now its PR), deployments of older commits, PRs loaded
 open and merged in a later load, merged PRs labelled again (a merged_pr deployment that starts or
 stops counting), workflow runs re-run with the other conclusion (the repository's first deployment
 among them: another becomes the baseline), incidents loaded open and resolved later, and rows
@@ -40,8 +41,8 @@ pytestmark = pytest.mark.slow  # five dbt builds per case
 
 LOADS = 4
 LOAD_IDS = [f"{1706745600 + 86400 * k}.000001" for k in range(LOADS)]  # Feb 1-4 2024, after the history
-SEEDS = {"deployment_definitions": DEPLOYMENT_DEFINITIONS, "incident_definitions": INCIDENT_DEFINITIONS,
-         "services": SERVICES}
+SEEDS = {"deployment_definitions": DEPLOYMENT_DEFINITIONS + "lab-deploy,workflow_run,lab/*,main,,,,deploy*,,,,,,,,,,\n",
+         "incident_definitions": INCIDENT_DEFINITIONS, "services": SERVICES}
 
 
 @dataclass
@@ -163,7 +164,49 @@ def random_history(seed: int) -> History:
     day, hour = at(rng)
     history.add(rng, "raw_custom.incidents",
                 custom_incident("inc-1", "billing", "high", stamp(day, hour), stamp(day, hour, 2), deployment_id="dep-1"))
+    history.records += isolated_cases()
     return history
+
+
+def isolated_cases() -> list[Record]:
+    """Each case alone in a repository of its own (lab/*, deployed by the `lab-deploy` definition), so
+    no other record loaded with it makes the build recompute what the case needs recomputed. Each
+    repository's first run (Jan 2, of a commit no PR merged) is its baseline, unless said otherwise.
+    A record is its versions, (load, row)."""
+    last = LOADS - 1
+    cases = {
+        # a PR loaded late whose merge commit a run had deployed before the PR's merge time (the
+        # clocks disagree): that run's cut-off rises from its own time, 14:00, to the merge, 15:00,
+        # and it takes PR #61 (14:30), which the 14:45 run had shipped
+        "lab/skewed-merge": [[(last, pr(160, "", 60, "main", ts(5, "08:00"), ts(5, "09:00"), ts(5, "15:00"), "m60"))],
+                             [(0, pr(161, "", 61, "main", ts(5, "08:00"), ts(5, "09:00"), ts(5, "14:30"), "m61"))],
+                             [(0, run(360, "deploy-prod", "m60", ts(5, "14:00")))],
+                             [(0, run(361, "deploy-prod", "m61", ts(5, "14:45")))]],
+        # a run loaded after a later run had shipped its commit's PR: #62 is now the earlier run's
+        "lab/late-deploy": [[(0, pr(162, "", 62, "main", ts(6, "08:00"), ts(6, "09:00"), ts(6, "10:00"), "m62"))],
+                            [(0, run(362, "deploy-prod", "m62", ts(6, "16:00")))],
+                            [(last, run(363, "deploy-prod", "m62", ts(6, "12:00")))]],
+        # a run that shipped PR #64 fails when re-run, later: #64 is the next run's
+        "lab/rerun": [[(0, pr(164, "", 64, "main", ts(8, "08:00"), ts(8, "09:00"), ts(8, "10:00"), "m64"))],
+                      [(0, run(364, "deploy-prod", "m64", ts(8, "12:00"))),
+                       (last, run(364, "deploy-prod", "m64", ts(8, "14:00"), conclusion="failure", attempt=2))],
+                      [(0, run(365, "deploy-prod", "m64", ts(9, "10:00")))]],
+        # the first run fails when re-run, days later: the run that shipped PR #66 becomes the
+        # baseline, and #66 is no longer a change
+        "lab/rebase": [[(0, run(366, "deploy-prod", "z66", ts(2, "10:00"))),
+                        (last, run(366, "deploy-prod", "z66", ts(10, "10:00"), conclusion="failure", attempt=2))],
+                       [(0, pr(166, "", 66, "main", ts(3, "08:00"), ts(3, "09:00"), ts(3, "10:00"), "m66"))],
+                       [(0, run(367, "deploy-prod", "m66", ts(3, "12:00")))]],
+    }
+    records = []
+    for repository_id, (repository, case) in enumerate(cases.items(), start=11):
+        if repository != "lab/rebase":
+            case = [[(0, run(repository_id * 100, "deploy-prod", "z", ts(2, "10:00")))], *case]
+        for versions in case:
+            table = "raw_github.pull_requests" if "merged_at" in versions[0][1] else "raw_github.workflow_runs"
+            records.append(Record(table, [(load, {**row, "repository": repository, "repository_id": repository_id})
+                                          for load, row in versions]))
+    return records
 
 
 def contents(project: DbtProjectCopy) -> dict[str, list[tuple]]:

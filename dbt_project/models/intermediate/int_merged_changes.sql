@@ -37,7 +37,8 @@ github_changes as (
         merged_at,
         merge_commit_sha,
         cast(null as varchar) as squash_commit_sha,
-        files
+        files,
+        loaded_at
     from pull_requests
     left join repository_names on pull_requests.repository_id = repository_names.repository_id
 ),
@@ -61,7 +62,8 @@ gitlab_changes as (
         merged_at,
         merge_commit_sha,
         squash_commit_sha,
-        cast(null as {{ string_list_type() }}) as files
+        cast(null as {{ string_list_type() }}) as files,
+        loaded_at
     from merge_requests
 )
 

@@ -1,0 +1,162 @@
+{#- What int_change_shipments remembers of the inputs of its last build, so that the next build
+    recomputes only what new data can change (issue 18). Kept beside it, in `<model>__marks`
+    (mark, part, value), written by its post-hook:
+    - 'state': a hash of everything that changes shipments across the board: services.csv, the
+      deployment definitions and methods, the repositories' current names, and the deployment
+      history's definitions version. When it differs, the next build recomputes everything.
+    - 'pull_request_history' / 'merge_request_history': the newest load stored; 'deployment_history'
+      per method (as the history's own watermark: each method's candidates load on their own).
+    - 'baseline' per repository: its first deployment. When it changes, the repository's
+      shipments are recomputed whole (what the baseline ships is not a change). -#}
+
+{% macro shipment_marks_relation() %}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema,
+                                  identifier=this.identifier ~ '__marks', type='table')) }}
+{% endmacro %}
+
+{#- A one-column query: the hash of what shipments depend on across the board. -#}
+{% macro shipment_state() %}
+select md5(
+    {%- for inputs in [ref('services'), ref('deployment_definitions'), ref('definition_methods'),
+                       ref('int_repository_names')] %}
+    coalesce((select {{ dbt.listagg('cast(input_rows as varchar)', "'|'", 'order by cast(input_rows as varchar)') }}
+              from {{ inputs }} as input_rows), '') || '#' ||
+    {%- endfor %}
+    coalesce((select cast(max(definitions_version) as varchar) from {{ ref('deployment_history') }}), '')
+) as state
+{% endmacro %}
+
+{#- The last build's marks, when an incremental build can go on from them: a dict of SQL literals
+    ('pull_request_history', 'merge_request_history': a load id; 'deployment_history': a list of
+    CASE branches `when '<method>' then <load id>`), or none (first build, or the state changed:
+    recompute everything). -#}
+{% macro stored_shipment_marks() %}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set marks = adapter.get_relation(this.database, this.schema, this.identifier ~ '__marks') -%}
+    {%- if marks is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set stored = run_query('select mark, part, value from ' ~ marks ~ " where mark <> 'baseline'").rows -%}
+    {%- set current = run_query(shipment_state()).columns[0].values()[0] -%}
+    {%- set found = {} -%}
+    {%- set per_method = [] -%}
+    {%- for mark, part, value in stored -%}
+        {%- set literal = "cast('" ~ value ~ "' as decimal(18, 6))" if value is not none else '-1' -%}
+        {%- if mark == 'deployment_history' -%}
+            {%- do per_method.append("when '" ~ part ~ "' then " ~ literal) -%}
+        {%- else -%}
+            {%- do found.update({mark: literal if mark != 'state' else value}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if found.get('state') != current -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do found.update({'deployment_history': per_method}) -%}
+    {{ return(found) }}
+{% endmacro %}
+
+{#- Pre-hook: a build that recomputes everything first empties the table (a change no longer
+    shipped, or of a repository no longer deployed, has nothing to replace its row). -#}
+{% macro clear_shipments_to_rebuild() %}
+    {%- if is_incremental() and stored_shipment_marks() is none -%}
+        delete from {{ this }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Post-hook (after `drop table if exists` the marks): the marks of the inputs this build read. -#}
+{% macro store_shipment_marks() %}
+create table {{ shipment_marks_relation() }} as
+select 'state' as mark, '' as part, state as value from ({{ shipment_state() }}) as current_state
+union all
+select 'pull_request_history', '', cast(max(loaded_at) as varchar) from {{ ref('pull_request_history') }}
+union all
+select 'merge_request_history', '', cast(max(loaded_at) as varchar) from {{ ref('merge_request_history') }}
+union all
+select 'deployment_history', method, cast(max(loaded_at) as varchar) from {{ ref('deployment_history') }}
+group by method
+union all
+select 'baseline', repository, deployment_id from ({{ repository_baselines(ref('int_deployments_mapped')) }}) as baselines
+{% endmacro %}
+
+{#- CTEs ending in `reshipped` (change_id): the PRs whose shipment new data can change, for
+    int_change_shipments (its CTEs `pull_requests`, int_merged_changes, `deployments`,
+    int_deployments_mapped, and `baselines`). A PR's shipment depends on its own row and on the deployments of its
+    repository: the frontier of cut-offs up to the one that ships it. So a build recomputes
+    - the PRs loaded since the last build (of repositories with deployments);
+    - every PR of a repository whose baseline (first deployment) changed;
+    - the PRs a changed deployment shipped (evaluated since: new, re-run, relabelled, no longer
+      counting; or its cut-off moved by a PR loaded since), and in its repository those shipped
+      by any deployment from the earliest changed one on, and those not shipped yet: a deployment
+      takes PRs from later ones only, so what earlier deployments shipped stays. -#}
+{% macro changes_to_reship(marks) %}
+changed_changes as (
+    select change_id, repository, merge_commit_sha, squash_commit_sha
+    from pull_requests
+    where (own_method = 'merged_pr' and loaded_at > {{ marks['pull_request_history'] }})
+        or (own_method = 'gitlab_merged_mr' and loaded_at > {{ marks['merge_request_history'] }})
+),
+
+changed_commits as (
+    select repository, merge_commit_sha as commit_sha from changed_changes
+    where merge_commit_sha is not null
+    union all
+    select repository, squash_commit_sha from changed_changes
+    where squash_commit_sha is not null
+),
+
+changed_deployments as (
+    select
+        history.candidate_id as deployment_id,
+        coalesce(repository_names.repository, history.repository) as repository,
+        history.deployed_at
+    from {{ ref('deployment_history') }} as history
+    left join {{ ref('int_repository_names') }} as repository_names
+        on history.repository_id = repository_names.repository_id
+    where history.loaded_at > {% if marks['deployment_history'] -%}
+        (case history.method {{ marks['deployment_history'] | join(' ') }} else -1 end)
+        {%- else %}-1{% endif %}
+    union all
+    select deployments.deployment_id, deployments.repository, deployments.deployed_at
+    from deployments
+    inner join changed_commits
+        on deployments.repository = changed_commits.repository
+        and deployments.commit_sha = changed_commits.commit_sha
+),
+
+stored_baselines as (
+    select part as repository, value as deployment_id
+    from {{ shipment_marks_relation() }}
+    where mark = 'baseline'
+),
+
+rebased_repositories as (
+    select coalesce(baselines.repository, stored_baselines.repository) as repository
+    from baselines
+    full outer join stored_baselines on baselines.repository = stored_baselines.repository
+    where baselines.deployment_id is distinct from stored_baselines.deployment_id
+),
+
+changed_since as (
+    select repository, min(deployed_at) as deployed_at
+    from changed_deployments
+    where repository is not null
+    group by repository
+),
+
+reshipped as (
+    select change_id from changed_changes
+    where repository in (select deployments.repository from deployments)
+    union
+    select change_id from pull_requests
+    where repository in (select repository from rebased_repositories)
+    union
+    select stored.change_id from {{ this }} as stored
+    where stored.deployment_id in (select deployment_id from changed_deployments)
+    union
+    select stored.change_id from {{ this }} as stored
+    inner join changed_since on stored.repository = changed_since.repository
+    where stored.deployed_at >= changed_since.deployed_at or stored.deployment_id is null
+)
+{% endmacro %}
