@@ -29,11 +29,14 @@
     table itself: Postgres estimates its groups from the key's statistics, where a join of two
     aggregates over DISTINCT subqueries was estimated at 200 rows and nested-looped (171,752 x
     171,752 pairs). names_together (macros/adapters), not dbt.listagg: that has no DISTINCT. -#}
-{% macro services_named_together(memberships, key) %}
+{% macro services_named_together(memberships, key, where=none) %}
     select
         {{ key }},
         {{ names_together('service') }} as services,
         {{ names_together('team') }} as teams
     from {{ ref(memberships) }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
     group by {{ key }}
 {% endmacro %}

@@ -160,3 +160,18 @@ reshipped as (
     where stored.deployed_at >= changed_since.deployed_at or stored.deployment_id is null
 )
 {% endmacro %}
+
+{#- For a model kept in step with int_change_shipments (the changes mart): a condition on `column`
+    (a change_id) that holds for the changes whose shipments this dbt invocation rewrote, or `true`
+    when it rewrote all of them (it recomputed everything: rows of other changes may have to go). -#}
+{% macro changes_shipped_now(column) %}
+    {%- set shipments = ref('int_change_shipments') -%}
+    {%- set rewritten = "select change_id from " ~ shipments ~ " where built_by = '" ~ invocation_id ~ "'" -%}
+    {%- if execute -%}
+        {%- set kept = run_query("select count(*) from " ~ shipments ~ " where built_by <> '" ~ invocation_id ~ "'") -%}
+        {%- if kept.columns[0].values()[0] == 0 -%}
+            {{ return('true') }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(column ~ ' in (' ~ rewritten ~ ')') }}
+{% endmacro %}

@@ -204,7 +204,8 @@ final as (
         shipped.deployment_id,
         shipped.deployed_at,
         shipped.shipped_by_reason,
-        coalesce(shipped.is_baseline, false) as is_baseline
+        coalesce(shipped.is_baseline, false) as is_baseline,
+        '{{ invocation_id }}' as built_by
     from change_keys
     left join shipped
         on change_keys.change_id = shipped.change_id

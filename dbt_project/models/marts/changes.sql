@@ -1,14 +1,30 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changes_shipped_now('change_id') }}{% endif %}",
+) }}
+
+-- depends_on: {{ ref('int_change_shipments') }}
+
 {#- One row per merged pull request (or GitLab merge request) that reached a deployment, with the
     services it counts for (int_change_services; several joined with ', ')
     (int_changes_shipped: which one, and why in shipped_by_reason; a monorepo PR shipped for each
     of its services by a different deployment is the org's once, at the first), with its lead time:
     deployed_at - first commit, split into coding (first commit -> PR opened), review
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
-    history) is null, so it stays out of the metrics. -#}
+    history) is null, so it stays out of the metrics.
+    Incremental: a build recomputes the changes whose shipments int_change_shipments rewrote in the
+    same dbt invocation (macros/shipment_marks.sql: changes_shipped_now), after deleting their rows;
+    when it rewrote them all, every row. -#}
+{%- set shipped_now = changes_shipped_now('change_id') if is_incremental() else none %}
 with
 
 shipped as (
     select * from {{ ref('int_changes_shipped') }}
+    {%- if shipped_now %}
+    where {{ shipped_now }}
+    {%- endif %}
 ),
 
 pull_requests as (
@@ -21,7 +37,7 @@ deployments as (
 
 counted_for as (
     -- a monorepo change counts for each service its paths give it (int_change_services): named together
-    {{ services_named_together('int_change_services', 'change_id') }}
+    {{ services_named_together('int_change_services', 'change_id', shipped_now) }}
 ),
 
 final as (
