@@ -2,8 +2,9 @@
     recomputes only what new data can change (issue 18). Kept beside it, in `<model>__marks`
     (mark, part, value), written by its post-hook:
     - 'state': a hash of everything that changes shipments across the board: services.csv, the
-      deployment definitions and methods, the repositories' current names, and the deployment
-      history's definitions version. When it differs, the next build recomputes everything.
+      deployment definitions and methods, the repositories' current names, the deployment
+      history's definitions version, and the code. When it differs, the next build recomputes
+      everything.
     - 'pull_request_history' / 'merge_request_history': the newest load stored; 'deployment_history'
       per method (as the history's own watermark: each method's candidates load on their own).
     - 'baseline' per repository: its first deployment. When it changes, the repository's
@@ -14,9 +15,11 @@
                                   identifier=this.identifier ~ '__marks', type='table')) }}
 {% endmacro %}
 
-{#- A one-column query: the hash of what shipments depend on across the board. -#}
+{#- A one-column query: the hash of what shipments depend on across the board, their code (this
+    file's, the two models') included: after an upgrade, both are recomputed whole. -#}
 {% macro shipment_state() %}
 select md5(
+    '{{ shipment_code_version() }}' ||
     {%- for inputs in [ref('services'), ref('deployment_definitions'), ref('definition_methods'),
                        ref('int_repository_names')] %}
     coalesce((select {{ dbt.listagg('cast(input_rows as varchar)', "'|'", 'order by cast(input_rows as varchar)') }}
@@ -24,6 +27,22 @@ select md5(
     {%- endfor %}
     coalesce((select cast(max(definitions_version) as varchar) from {{ ref('deployment_history') }}), '')
 ) as state
+{% endmacro %}
+
+{#- A hash of the code that decides the rows of the shipments and of the changes mart: the two
+    models' SQL and the version of the rules in this file and deployment_cutoffs.sql (dbt shows a
+    model its models' code, not its macros'): raise it when those rules change. -#}
+{% macro shipment_code_version() %}
+    {%- set rules_version = 1 -%}
+    {%- if not execute -%}
+        {{ return('') }}  {#- parsing: the graph is not there yet #}
+    {%- endif -%}
+    {%- set code = [rules_version | string] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model'
+                                             and node.name in ('int_change_shipments', 'changes') -%}
+        {%- do code.append(node.raw_code) -%}
+    {%- endfor -%}
+    {{ return(local_md5(code | sort | join('|'))) }}
 {% endmacro %}
 
 {#- The last build's marks, when an incremental build can go on from them: a dict of SQL literals

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='change_id',
     incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
     pre_hook="{{ clear_shipments_to_rebuild() }}",
     post_hook=["drop table if exists {{ shipment_marks_relation() }}", "{{ store_shipment_marks() }}"],
 ) }}

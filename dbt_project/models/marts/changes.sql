@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changes_shipped_now('change_id') }}{% endif %}",
 ) }}
 
