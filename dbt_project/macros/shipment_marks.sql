@@ -15,8 +15,9 @@
                                   identifier=this.identifier ~ '__marks', type='table')) }}
 {% endmacro %}
 
-{#- A one-column query: the hash of what shipments depend on across the board, their code (this
-    file's, the two models') included: after an upgrade, both are recomputed whole. -#}
+{#- A one-column query: the hash of what shipments depend on across the board, their code
+    included (shipment_code_version): after an upgrade, the shipments and the changes mart are
+    recomputed whole. -#}
 {% macro shipment_state() %}
 select md5(
     '{{ shipment_code_version() }}' ||
@@ -30,8 +31,8 @@ select md5(
 {% endmacro %}
 
 {#- A hash of the code that decides the rows of the shipments and of the changes mart: the two
-    models' SQL and the version of the rules in this file and deployment_cutoffs.sql (dbt shows a
-    model its models' code, not its macros'): raise it when those rules change. -#}
+    models' SQL and the version of the rules in this file, reshipping.sql and deployment_cutoffs.sql
+    (dbt shows a model its models' code, not its macros'): raise it when those rules change. -#}
 {% macro shipment_code_version() %}
     {%- set rules_version = 1 -%}
     {%- if not execute -%}
@@ -97,100 +98,4 @@ select 'deployment_history', method, cast(max(loaded_at) as varchar) from {{ ref
 group by method
 union all
 select 'baseline', repository, deployment_id from ({{ repository_baselines(ref('int_deployments_mapped')) }}) as baselines
-{% endmacro %}
-
-{#- CTEs ending in `reshipped` (change_id): the PRs whose shipment new data can change, for
-    int_change_shipments (its CTEs `pull_requests`, int_merged_changes, `deployments`,
-    int_deployments_mapped, and `baselines`). A PR's shipment depends on its own row and on the deployments of its
-    repository: the frontier of cut-offs up to the one that ships it. So a build recomputes
-    - the PRs loaded since the last build (of repositories with deployments);
-    - every PR of a repository whose baseline (first deployment) changed;
-    - the PRs a changed deployment shipped (evaluated since: new, re-run, relabelled, no longer
-      counting; or its cut-off moved by a PR loaded since), and in its repository those shipped
-      by any deployment from the earliest changed one on, and those not shipped yet: a deployment
-      takes PRs from later ones only, so what earlier deployments shipped stays. -#}
-{% macro changes_to_reship(marks) %}
-changed_changes as (
-    select change_id, repository, merge_commit_sha, squash_commit_sha
-    from pull_requests
-    where (own_method = 'merged_pr' and loaded_at > {{ marks['pull_request_history'] }})
-        or (own_method = 'gitlab_merged_mr' and loaded_at > {{ marks['merge_request_history'] }})
-),
-
-changed_commits as (
-    select repository, merge_commit_sha as commit_sha from changed_changes
-    where merge_commit_sha is not null
-    union all
-    select repository, squash_commit_sha from changed_changes
-    where squash_commit_sha is not null
-),
-
-changed_deployments as (
-    select
-        history.candidate_id as deployment_id,
-        coalesce(repository_names.repository, history.repository) as repository,
-        history.deployed_at
-    from {{ ref('deployment_history') }} as history
-    left join {{ ref('int_repository_names') }} as repository_names
-        on history.repository_id = repository_names.repository_id
-    where history.loaded_at > {% if marks['deployment_history'] -%}
-        (case history.method {{ marks['deployment_history'] | join(' ') }} else -1 end)
-        {%- else %}-1{% endif %}
-    union all
-    select deployments.deployment_id, deployments.repository, deployments.deployed_at
-    from deployments
-    inner join changed_commits
-        on deployments.repository = changed_commits.repository
-        and deployments.commit_sha = changed_commits.commit_sha
-),
-
-stored_baselines as (
-    select part as repository, value as deployment_id
-    from {{ shipment_marks_relation() }}
-    where mark = 'baseline'
-),
-
-rebased_repositories as (
-    select coalesce(baselines.repository, stored_baselines.repository) as repository
-    from baselines
-    full outer join stored_baselines on baselines.repository = stored_baselines.repository
-    where baselines.deployment_id is distinct from stored_baselines.deployment_id
-),
-
-changed_since as (
-    select repository, min(deployed_at) as deployed_at
-    from changed_deployments
-    where repository is not null
-    group by repository
-),
-
-reshipped as (
-    select change_id from changed_changes
-    where repository in (select deployments.repository from deployments)
-    union
-    select change_id from pull_requests
-    where repository in (select repository from rebased_repositories)
-    union
-    select stored.change_id from {{ this }} as stored
-    where stored.deployment_id in (select deployment_id from changed_deployments)
-    union
-    select stored.change_id from {{ this }} as stored
-    inner join changed_since on stored.repository = changed_since.repository
-    where stored.deployed_at >= changed_since.deployed_at or stored.deployment_id is null
-)
-{% endmacro %}
-
-{#- For a model kept in step with int_change_shipments (the changes mart): a condition on `column`
-    (a change_id) that holds for the changes whose shipments this dbt invocation rewrote, or `true`
-    when it rewrote all of them (it recomputed everything: rows of other changes may have to go). -#}
-{% macro changes_shipped_now(column) %}
-    {%- set shipments = ref('int_change_shipments') -%}
-    {%- set rewritten = "select change_id from " ~ shipments ~ " where built_by = '" ~ invocation_id ~ "'" -%}
-    {%- if execute -%}
-        {%- set kept = run_query("select count(*) from " ~ shipments ~ " where built_by <> '" ~ invocation_id ~ "'") -%}
-        {%- if kept.columns[0].values()[0] == 0 -%}
-            {{ return('true') }}
-        {%- endif -%}
-    {%- endif -%}
-    {{ return(column ~ ' in (' ~ rewritten ~ ')') }}
 {% endmacro %}

@@ -14,8 +14,8 @@
     (int_merged_changes; "PR" below means either), for each service it belongs to by its paths
     (int_change_path_services): one row per (change, path service), or one row with service null for
     a PR without path services, for every PR of a repository with deployments; deployment_id null
-    for one not shipped (yet), is_baseline for one the baseline shipped. int_changes_shipped_per_service
-    keeps the shipped ones.
+    for one not shipped (yet), is_baseline for one the baseline shipped.
+    int_changes_shipped_per_service keeps the shipped ones.
 
     - A merged_pr (gitlab_merged_mr) deployment ships exactly its own PR (MR), for all its services.
     - Any other deployment ships the PRs of its repository (into its branch, when it has one) that
@@ -34,8 +34,8 @@
     'merged before the deployment and not shipped earlier' (no deployed merge commit is known).
 
     Incremental: a build recomputes only the PRs whose shipment new data can change
-    (macros/shipment_marks.sql: changes_to_reship), and everything when services.csv, the
-    definitions or a repository's name changed. -#}
+    (macros/reshipping.sql: changes_to_reship), and everything when services.csv, the
+    definitions, a repository's name or the code changed (macros/shipment_marks.sql). -#}
 
 {%- set marks = stored_shipment_marks() %}
 with

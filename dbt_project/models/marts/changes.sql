@@ -15,7 +15,7 @@
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
     history) is null, so it stays out of the metrics.
     Incremental: a build recomputes the changes whose shipments int_change_shipments rewrote in the
-    same dbt invocation (macros/shipment_marks.sql: changes_shipped_now), after deleting their rows;
+    same dbt invocation (macros/reshipping.sql: changes_shipped_now), after deleting their rows;
     when it rewrote them all, every row. -#}
 {%- set shipped_now = changes_shipped_now('change_id') if is_incremental() else none %}
 with
