@@ -13,7 +13,9 @@ among them: another becomes the baseline), incidents loaded open and resolved la
 deleted at the source (dlt replaced them: they leave the raw table, but history keeps them). The
 reference is one build over every record's last version, deleted ones included (what durable
 history holds). Definition edits and repository renames are left out: history keeps earlier
-evaluations by design there (test_dbt_pipeline covers both).
+evaluations by design there (test_dbt_pipeline covers both). Beside the random part, each case
+that one rule of the incremental shipments exists for (dbt_project/macros/reshipping.sql) runs
+alone in a repository of its own (isolated_cases).
 """
 
 from __future__ import annotations
