@@ -176,20 +176,26 @@ def isolated_cases() -> list[Record]:
     repository's first run (Jan 2, of a commit no PR merged) is its baseline, unless said otherwise.
     A record is its versions, (load, row)."""
     last = LOADS - 1
+
+    def lab_pr(number: int, repository: str, day: int, merged: str) -> dict:
+        """PR #number, merged into main at `merged` on Jan `day` as commit m<number>."""
+        return pr(100 + number, repository, number, "main", ts(day, "08:00"), ts(day, "09:00"), ts(day, merged),
+                  f"m{number}")
+
     cases = {
         # a PR loaded late whose merge commit a run had deployed before the PR's merge time (the
         # clocks disagree): that run's cut-off rises from its own time, 14:00, to the merge, 15:00,
         # and it takes PR #61 (14:30), which the 14:45 run had shipped
-        "lab/skewed-merge": [[(last, pr(160, "", 60, "main", ts(5, "08:00"), ts(5, "09:00"), ts(5, "15:00"), "m60"))],
-                             [(0, pr(161, "", 61, "main", ts(5, "08:00"), ts(5, "09:00"), ts(5, "14:30"), "m61"))],
+        "lab/skewed-merge": [[(last, lab_pr(60, "lab/skewed-merge", 5, "15:00"))],
+                             [(0, lab_pr(61, "lab/skewed-merge", 5, "14:30"))],
                              [(0, run(360, "deploy-prod", "m60", ts(5, "14:00")))],
                              [(0, run(361, "deploy-prod", "m61", ts(5, "14:45")))]],
         # a run loaded after a later run had shipped its commit's PR: #62 is now the earlier run's
-        "lab/late-deploy": [[(0, pr(162, "", 62, "main", ts(6, "08:00"), ts(6, "09:00"), ts(6, "10:00"), "m62"))],
+        "lab/late-deploy": [[(0, lab_pr(62, "lab/late-deploy", 6, "10:00"))],
                             [(0, run(362, "deploy-prod", "m62", ts(6, "16:00")))],
                             [(last, run(363, "deploy-prod", "m62", ts(6, "12:00")))]],
         # a run that shipped PR #64 fails when re-run, later: #64 is the next run's
-        "lab/rerun": [[(0, pr(164, "", 64, "main", ts(8, "08:00"), ts(8, "09:00"), ts(8, "10:00"), "m64"))],
+        "lab/rerun": [[(0, lab_pr(64, "lab/rerun", 8, "10:00"))],
                       [(0, run(364, "deploy-prod", "m64", ts(8, "12:00"))),
                        (last, run(364, "deploy-prod", "m64", ts(8, "14:00"), conclusion="failure", attempt=2))],
                       [(0, run(365, "deploy-prod", "m64", ts(9, "10:00")))]],
@@ -197,7 +203,7 @@ def isolated_cases() -> list[Record]:
         # baseline, and #66 is no longer a change
         "lab/rebase": [[(0, run(366, "deploy-prod", "z66", ts(2, "10:00"))),
                         (last, run(366, "deploy-prod", "z66", ts(10, "10:00"), conclusion="failure", attempt=2))],
-                       [(0, pr(166, "", 66, "main", ts(3, "08:00"), ts(3, "09:00"), ts(3, "10:00"), "m66"))],
+                       [(0, lab_pr(66, "lab/rebase", 3, "10:00"))],
                        [(0, run(367, "deploy-prod", "m66", ts(3, "12:00")))]],
     }
     records = []

@@ -54,7 +54,8 @@ select md5(
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set marks = adapter.get_relation(this.database, this.schema, this.identifier ~ '__marks') -%}
+    {%- set expected = shipment_marks_relation() -%}
+    {%- set marks = adapter.get_relation(expected.database, expected.schema, expected.identifier) -%}
     {%- if marks is none -%}
         {{ return(none) }}
     {%- endif -%}
