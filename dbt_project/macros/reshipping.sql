@@ -1,5 +1,5 @@
 {#- What an incremental build of int_change_shipments recomputes, and what the changes mart
-    recomputes with it (the marks: shipment_marks.sql). -#}
+    recomputes after it (the marks: build_marks.sql, shipment_marks.sql). -#}
 
 {#- CTEs ending in `reshipped` (change_id): the PRs whose shipment new data can change, for
     int_change_shipments (its CTEs `pull_requests`, int_merged_changes, `deployments`,
@@ -16,8 +16,8 @@
 changed_changes as (
     select change_id, repository, merge_commit_sha, squash_commit_sha
     from pull_requests
-    where (own_method = 'merged_pr' and loaded_at > {{ marks['pull_request_history'] }})
-        or (own_method = 'gitlab_merged_mr' and loaded_at > {{ marks['merge_request_history'] }})
+    where (own_method = 'merged_pr' and {{ newer_than(marks, 'pull_request_history', 'loaded_at') }})
+        or (own_method = 'gitlab_merged_mr' and {{ newer_than(marks, 'merge_request_history', 'loaded_at') }})
 ),
 
 changed_commits as (
@@ -36,9 +36,7 @@ changed_deployments as (
     from {{ ref('deployment_history') }} as history
     left join {{ ref('int_repository_names') }} as repository_names
         on history.repository_id = repository_names.repository_id
-    where history.loaded_at > {% if marks['deployment_history'] -%}
-        (case history.method {{ marks['deployment_history'] | join(' ') }} else -1 end)
-        {%- else %}-1{% endif %}
+    where {{ newer_than(marks, 'deployment_history', 'history.loaded_at', 'history.method') }}
     union all
     select deployments.deployment_id, deployments.repository, deployments.deployed_at
     from deployments
@@ -49,7 +47,7 @@ changed_deployments as (
 
 stored_baselines as (
     select part as repository, value as deployment_id
-    from {{ shipment_marks_relation() }}
+    from {{ marks_relation() }}
     where mark = 'baseline'
 ),
 
@@ -83,17 +81,19 @@ reshipped as (
 )
 {% endmacro %}
 
-{#- For a model kept in step with int_change_shipments (the changes mart): a condition on `column`
-    (a change_id) that holds for the changes whose shipments this dbt invocation rewrote, or `true`
-    when it rewrote all of them (it recomputed everything: rows of other changes may have to go). -#}
-{% macro changes_shipped_now(column) %}
-    {%- set shipments = ref('int_change_shipments') -%}
-    {%- set rewritten = "select change_id from " ~ shipments ~ " where built_by = '" ~ invocation_id ~ "'" -%}
-    {%- if execute -%}
-        {%- set kept = run_query("select count(*) from " ~ shipments ~ " where built_by <> '" ~ invocation_id ~ "'") -%}
-        {%- if kept.columns[0].values()[0] == 0 -%}
-            {{ return('true') }}
-        {%- endif -%}
+{#- For a model kept in step with int_change_shipments (the changes mart), given its marks: a
+    condition on `column` (a change_id) that holds for the changes whose shipments were rewritten
+    since its last build; none without marks (recompute every change). -#}
+{% macro changes_reshipped_since(marks, column) -%}
+    {%- if marks is none -%}
+        {{ return(none) }}
     {%- endif -%}
-    {{ return(column ~ ' in (' ~ rewritten ~ ')') }}
+    {{ column }} in (select change_id from {{ ref('int_change_shipments') }}
+                     where {{ newer_than(marks, 'int_change_shipments', 'built_at', type=dbt.type_timestamp()) }})
+{%- endmacro %}
+
+{#- The watermark of the shipments a model kept in step with them read, as a (mark, part, value) row. -#}
+{% macro shipments_seen() %}
+select 'int_change_shipments' as mark, '' as part, cast(max(built_at) as varchar) as value
+from {{ ref('int_change_shipments') }}
 {% endmacro %}

@@ -2,12 +2,11 @@
     materialized='incremental',
     unique_key='change_id',
     incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ clear_shipments_to_rebuild() }}",
-    post_hook=["drop table if exists {{ shipment_marks_relation() }}", "{{ store_shipment_marks() }}"],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ clear_when_rebuilding() }}",
+    post_hook=["drop table if exists {{ marks_relation() }}", "{{ store_marks(shipment_watermarks()) }}"],
 ) }}
--- depends_on: {{ ref('services') }} {{ ref('deployment_definitions') }} {{ ref('definition_methods') }}
--- depends_on: {{ ref('int_repository_names') }} {{ ref('deployment_history') }}
+{{ build_state_inputs() }}
 -- depends_on: {{ ref('pull_request_history') }} {{ ref('merge_request_history') }}
 
 {#- Which deployment shipped each merged change, a GitHub pull request or a GitLab merge request
@@ -35,9 +34,10 @@
 
     Incremental: a build recomputes only the PRs whose shipment new data can change
     (macros/reshipping.sql: changes_to_reship), and everything when services.csv, the
-    definitions, a repository's name or the code changed (macros/shipment_marks.sql). -#}
+    definitions, a repository's name or the code changed (macros/build_marks.sql); `built_at`
+    says when a row was last written, for the changes mart. -#}
 
-{%- set marks = stored_shipment_marks() %}
+{%- set marks = stored_marks() %}
 with
 
 deployments as not materialized (
@@ -206,7 +206,7 @@ final as (
         shipped.deployed_at,
         shipped.shipped_by_reason,
         coalesce(shipped.is_baseline, false) as is_baseline,
-        '{{ invocation_id }}' as built_by
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as built_at
     from change_keys
     left join shipped
         on change_keys.change_id = shipped.change_id

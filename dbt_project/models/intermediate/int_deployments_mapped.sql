@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_recomputed(deployment_id_loaded_since(stored_marks())) }}",
+    post_hook=["drop table if exists {{ marks_relation() }}", "{{ store_marks(deployment_history_watermarks()) }}"],
+) }}
+{{ build_state_inputs() }}
+
 {#- The records that currently count as deployments, with their service and team (services.csv).
     A deployment whose definition names a service (the `service` cell of a method other than custom,
     role `name` in definition_methods.csv: a monorepo workflow deploying one service) counts for it
@@ -7,11 +16,17 @@
     full name; a Jira issue the first row whose `jira` glob matches `<project>/<first component>`
     (`<project>` without components), else its project key. The team is the one services.csv
     gives that service. Mapping happens after history, so editing services.csv re-evaluates nothing.
-    A deployment dated more than a day after its load is left out (marts.quarantine lists it). -#}
+    A deployment dated more than a day after its load is left out (marts.quarantine lists it).
+    Incremental: a row depends on its history row alone and on what the state covers
+    (macros/build_marks.sql), so a build recomputes the history rows loaded since the last one. -#}
+{%- set loaded_since = history_loaded_since(stored_marks()) %}
 with
 
 deployment_history as (
     select * from {{ ref('deployment_history') }}
+    {%- if loaded_since %}
+    where {{ loaded_since }}
+    {%- endif %}
 ),
 
 services as (

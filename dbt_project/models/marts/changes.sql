@@ -2,9 +2,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changes_shipped_now('change_id') }}{% endif %}",
+    pre_hook="{{ delete_recomputed(changes_reshipped_since(stored_marks(), 'change_id')) }}",
+    post_hook=["drop table if exists {{ marks_relation() }}", "{{ store_marks(shipments_seen()) }}"],
 ) }}
-
+{{ build_state_inputs() }}
 -- depends_on: {{ ref('int_change_shipments') }}
 
 {#- One row per merged pull request (or GitLab merge request) that reached a deployment, with the
@@ -14,10 +15,10 @@
     deployed_at - first commit, split into coding (first commit -> PR opened), review
     (opened -> merged) and deploy wait (merged -> deployed). A negative span (clock skew, rebased
     history) is null, so it stays out of the metrics.
-    Incremental: a build recomputes the changes whose shipments int_change_shipments rewrote in the
-    same dbt invocation (macros/reshipping.sql: changes_shipped_now), after deleting their rows;
-    when it rewrote them all, every row. -#}
-{%- set shipped_now = changes_shipped_now('change_id') if is_incremental() else none %}
+    Incremental: a build recomputes the changes whose shipments int_change_shipments rewrote since
+    its own last build (macros/reshipping.sql: changes_reshipped_since), after deleting their rows;
+    every row when the state changed (macros/build_marks.sql). -#}
+{%- set shipped_now = changes_reshipped_since(stored_marks(), 'change_id') %}
 with
 
 shipped as (
