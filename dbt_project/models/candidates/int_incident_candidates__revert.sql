@@ -6,11 +6,12 @@
     reverted pull request that arrives after its revert re-evaluates the link. -#}
 with
 
-pull_requests as (
+pull_requests as not materialized (
+    -- each reader scans the staging view itself, with its own filter and columns
     select * from {{ ref('stg_github__pull_requests') }}
 ),
 
-merged as (
+merged as not materialized (
     select * from pull_requests
     where merged_at is not null
 ),
