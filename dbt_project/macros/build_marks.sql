@@ -38,10 +38,11 @@ select md5(
 -- depends_on: {{ ref('int_repository_names') }} {{ ref('deployment_history') }}
 {%- endmacro %}
 
-{#- A hash of every model's SQL and of the version of the rules in the macros the incremental
-    models use (build_marks.sql, shipment_marks.sql, reshipping.sql, deployment_cutoffs.sql: dbt
-    shows a model its models' code, not its macros'): raise `rules_version` when those change.
-    After an upgrade, the incremental models are recomputed whole. -#}
+{#- A hash of every model's SQL and of `rules_version`, the version of the macros (dbt shows a
+    model its models' code, not its macros'): raise it when a macro that decides the incremental
+    models' rows changes (build_marks.sql, shipment_marks.sql, reshipping.sql,
+    deployment_cutoffs.sql, or one they or the models call). After an upgrade, the incremental
+    models are recomputed whole. -#}
 {% macro code_version() %}
     {%- set rules_version = 2 -%}
     {%- if not execute -%}
