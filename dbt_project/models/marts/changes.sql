@@ -18,13 +18,13 @@
     Incremental: a build recomputes the changes whose shipments int_change_shipments rewrote since
     its own last build (macros/reshipping.sql: changes_reshipped_since), after deleting their rows;
     every row when the state changed (macros/build_marks.sql). -#}
-{%- set shipped_now = changes_reshipped_since(stored_marks(), 'change_id') %}
+{%- set reshipped_since = changes_reshipped_since(stored_marks(), 'change_id') %}
 with
 
 shipped as (
     select * from {{ ref('int_changes_shipped') }}
-    {%- if shipped_now %}
-    where {{ shipped_now }}
+    {%- if reshipped_since %}
+    where {{ reshipped_since }}
     {%- endif %}
 ),
 
@@ -38,7 +38,7 @@ deployments as (
 
 counted_for as (
     -- a monorepo change counts for each service its paths give it (int_change_services): named together
-    {{ services_named_together('int_change_services', 'change_id', shipped_now) }}
+    {{ services_named_together('int_change_services', 'change_id', reshipped_since) }}
 ),
 
 final as (
