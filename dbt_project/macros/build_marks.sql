@@ -97,8 +97,8 @@ select md5(
 {#- Pre-hook: a build that recomputes everything first empties the table (a row with nothing to
     replace it, e.g. of a record that no longer counts, would stay). -#}
 {% macro clear_when_rebuilding() %}
-    {%- if is_incremental() and stored_marks() is none -%}
-        delete from {{ this }}
+    {%- if stored_marks() is none -%}
+        {{ delete_recomputed(none) }}
     {%- endif -%}
 {% endmacro %}
 
@@ -119,13 +119,15 @@ union all
 {{ watermarks }}
 {% endmacro %}
 
-{#- For a model reading deployment history (int_deployments_mapped), given its marks: a condition on
-    a history row that holds when it was loaded since that model's last build; none without marks. -#}
-{% macro history_loaded_since(marks) -%}
+{#- For a model reading deployment history, given its marks (its own, or those it took from
+    int_deployments_mapped): a condition on a history row, `alias` its name in the query, that
+    holds when it was loaded since; none without marks. -#}
+{% macro history_loaded_since(marks, alias=none) -%}
     {%- if marks is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ newer_than(marks, 'deployment_history', 'loaded_at', 'method') }}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    {{ newer_than(marks, 'deployment_history', prefix ~ 'loaded_at', prefix ~ 'method') }}
 {%- endmacro %}
 
 {#- The same as a condition on `deployment_id` (a history row's candidate_id). -#}

@@ -36,7 +36,7 @@ changed_deployments as (
     from {{ ref('deployment_history') }} as history
     left join {{ ref('int_repository_names') }} as repository_names
         on history.repository_id = repository_names.repository_id
-    where {{ newer_than(marks, 'deployment_history', 'history.loaded_at', 'history.method') }}
+    where {{ history_loaded_since(marks, 'history') }}
     union all
     select deployments.deployment_id, deployments.repository, deployments.deployed_at
     from deployments
