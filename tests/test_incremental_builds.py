@@ -48,8 +48,12 @@ LOADS = 4
 LOAD_IDS = [f"{1706745600 + 86400 * k}.000001" for k in range(LOADS)]  # Feb 1-4 2024, after the history
 PARTIAL_BUILD = LOADS - 1  # the load whose build leaves these models out (dbt's own selection syntax)
 LEFT_OUT = ["--exclude", "int_deployments_mapped", "changes"]
-SEEDS = {"deployment_definitions": DEPLOYMENT_DEFINITIONS + "lab-deploy,workflow_run,lab/*,main,,,,deploy*,,,,,,,,,,\n",
-         "incident_definitions": INCIDENT_DEFINITIONS, "services": SERVICES}
+SEEDS = {"deployment_definitions": DEPLOYMENT_DEFINITIONS + "lab-deploy,workflow_run,lab/*,main,,,,deploy*,,,,,,,,,,\n"
+                                   "lab-ship-a,workflow_run,lab/paths,main,,,,ship-a,,,,,,pa,,,,\n"
+                                   "lab-ship-b,workflow_run,lab/paths,main,,,,ship-b,,,,,,pb,,,,\n",
+         "incident_definitions": INCIDENT_DEFINITIONS,
+         "services": "".join(line + ",,\n" for line in SERVICES.splitlines()).replace(",,\n", ",jira,paths\n", 1)
+                     + "pa,,lab/paths,,,a/**\npb,,lab/paths,,,b/**\n"}
 
 
 @dataclass
@@ -171,7 +175,7 @@ def random_history(seed: int) -> History:
     day, hour = at(rng)
     history.add(rng, "raw_custom.incidents",
                 custom_incident("inc-1", "billing", "high", stamp(day, hour), stamp(day, hour, 2), deployment_id="dep-1"))
-    history.records += isolated_cases()
+    history.records += isolated_cases() + december_cases()
     return history
 
 
@@ -222,6 +226,46 @@ def isolated_cases() -> list[Record]:
     return records
 
 
+def december_cases() -> list[Record]:
+    """The cases a rule of the incremental deployments mart exists for (dbt_project/macros/
+    deployment_marks.sql: from when it recomputes), each in a repository and service of its own, in
+    December 2023, before every other record, each changing in a load of its own, a later load's
+    later in December: nothing else loaded with a case, nor a later case, makes the mart recompute
+    its deployments. Each repository's first run (Dec 2, of a commit no PR merged) is its baseline."""
+    last = LOADS - 1
+
+    def dec(day: int, time: str) -> str:
+        return f"2023-12-{day:02d} {time}:00+00"
+
+    def lab_run(id: int, repository: str, day: int, time: str, workflow: str = "deploy-prod", sha: str = "z") -> dict:
+        return {**run(id, workflow, sha, dec(day, time)), "repository": repository, "repository_id": id // 10}
+
+    def lab_incident(id: str, service: str, created: str, resolved: str | None) -> dict:
+        return custom_incident(id, service, "high", created, resolved)
+
+    revert = {**pr(970, "lab/paths", 70, "main", dec(10, "08:00"), dec(10, "09:00"), dec(10, "10:00"), "p70"),
+              "repository_id": 97, "title": 'Revert "nothing"'}
+    return [
+        # an incident loaded open and resolved in load 2, an hour after it was created: the
+        # runs after that are no longer deployed while it was open (rework); the 10:00 run caused it
+        *(Record("raw_github.workflow_runs", [(0, lab_run(id, "lab/open", day, time))])
+          for id, day, time in [(950, 2, "10:00"), (951, 12, "10:00"), (952, 12, "16:00"), (953, 14, "10:00")]),
+        Record("raw_custom.incidents", [(0, lab_incident("dec-open", "lab/open", dec(12, "12:00"), None)),
+                                        (2, lab_incident("dec-open", "lab/open", dec(12, "12:00"), dec(12, "13:00")))]),
+        # an incident loaded late (the last load), a day after the run it is attributed to
+        *(Record("raw_github.workflow_runs", [(0, lab_run(id, "lab/late", day, "10:00"))])
+          for id, day in [(960, 2), (961, 15)]),
+        Record("raw_custom.incidents", [(last, lab_incident("dec-late", "lab/late", dec(16, "10:00"), dec(16, "11:00")))]),
+        # a revert PR loaded without its changed files, shipped by the first run after its merge
+        # (12:00, which deploys service pb); loaded again in load 1 with a file of service pa, it is
+        # the pa run's (14:00): the 12:00 run no longer shipped a revert (rework)
+        Record("raw_github.pull_requests", [(0, revert), (1, {**revert, "files": ["a/x.py"]})]),
+        *(Record("raw_github.workflow_runs", [(0, lab_run(id, "lab/paths", day, time, workflow, sha))])
+          for id, day, time, workflow, sha in [(970, 2, "10:00", "ship-a", "z"), (971, 10, "12:00", "ship-b", "p70"),
+                                               (972, 10, "14:00", "ship-a", "p70")]),
+    ]
+
+
 def contents(project: DbtProjectCopy) -> dict[str, list[tuple]]:
     return table_contents(lambda sql: execute(project.warehouse, sql), COMPARED_SCHEMAS)
 
@@ -246,6 +290,14 @@ def test_a_build_after_each_load_equals_one_build_of_everything_loaded(seed, tmp
     reference = built_scenario(tmp_path / "reference", DuckDBWarehouse(tmp_path / "reference.duckdb"), SEEDS,
                                history.last_versions(), LOAD_IDS[-1], BUILD)
 
+    # December's cases are as they say (december_cases), built whole
+    december = execute(reference.warehouse, "select deployment_id, is_failed, is_rework from marts.deployments"
+                                            " where deployed_at < '2024-01-01' order by deployment_id")
+    assert december == [("workflow_run:950", False, False), ("workflow_run:951", True, False),
+                        ("workflow_run:952", False, False), ("workflow_run:953", False, False),
+                        ("workflow_run:960", False, False), ("workflow_run:961", True, False),
+                        ("workflow_run:970", False, False), ("workflow_run:971", False, False),
+                        ("workflow_run:972", False, True)]
     built, expected = contents(project), contents(reference)
     # Not an empty comparison: changes were shipped, deployments counted, and rows were deleted.
     assert len(expected["marts.changes"]) >= 10 and len(expected["marts.deployments"]) >= 10

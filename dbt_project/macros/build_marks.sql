@@ -11,9 +11,15 @@
     failed test upstream), the next build still recomputes what it has not seen. -#}
 
 {% macro marks_relation(model=none) %}
+    {{ return(side_table('marks', model)) }}
+{% endmacro %}
+
+{#- `intermediate.<model>__<name>`: a table an incremental model keeps beside itself (its marks,
+    what it replaced, what it read). -#}
+{% macro side_table(name, model=none) %}
     {%- set model = model if model is not none else this -%}
     {{ return(api.Relation.create(database=model.database, schema='intermediate',
-                                  identifier=model.identifier ~ '__marks', type='table')) }}
+                                  identifier=model.identifier ~ '__' ~ name, type='table')) }}
 {% endmacro %}
 
 {#- A one-column query: the hash of what every incremental model after history depends on across
@@ -24,12 +30,17 @@ select md5(
     '{{ code_version() }}' ||
     {%- for inputs in [ref('services'), ref('deployment_definitions'), ref('definition_methods'),
                        ref('int_repository_names')] %}
-    coalesce((select {{ dbt.listagg('cast(input_rows as varchar)', "'|'", 'order by cast(input_rows as varchar)') }}
-              from {{ inputs }} as input_rows), '') || '#' ||
+    {{ rows_text(inputs) }} || '#' ||
     {%- endfor %}
     coalesce((select cast(max(definitions_version) as varchar) from {{ ref('deployment_history') }}), '')
 ) as state
 {% endmacro %}
+
+{#- A text of every row of `relation`, in a stable order ('' for none), to hash. -#}
+{% macro rows_text(relation) -%}
+    coalesce((select {{ dbt.listagg('cast(input_rows as varchar)', "'|'", 'order by cast(input_rows as varchar)') }}
+              from {{ relation }} as input_rows), '')
+{%- endmacro %}
 
 {#- At the top of a model that keeps marks: the inputs build_state reads, for dbt's graph (it
     records a model's inputs while parsing, when the marks are not read). -#}
@@ -44,7 +55,7 @@ select md5(
     deployment_cutoffs.sql, or one they or the models call). After an upgrade, the incremental
     models are recomputed whole. -#}
 {% macro code_version() %}
-    {%- set rules_version = 2 -%}
+    {%- set rules_version = 3 -%}
     {%- if not execute -%}
         {{ return('') }}  {#- parsing: the graph is not there yet #}
     {%- endif -%}

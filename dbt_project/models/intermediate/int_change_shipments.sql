@@ -4,7 +4,8 @@
     incremental_strategy='delete+insert',
     on_schema_change='sync_all_columns',
     pre_hook="{{ clear_when_rebuilding() }}",
-    post_hook=["drop table if exists {{ marks_relation() }}", "{{ store_marks(shipment_watermarks()) }}"],
+    post_hook=["{{ create_replaced_log() }}", "{{ log_replaced() }}",
+               "drop table if exists {{ marks_relation() }}", "{{ store_marks(shipment_watermarks()) }}"],
 ) }}
 {{ build_state_inputs() }}
 -- depends_on: {{ ref('pull_request_history') }} {{ ref('merge_request_history') }}
@@ -197,6 +198,20 @@ shipped as (
     select * from claimed_pull_requests
 ),
 
+replaced as (
+    -- the earliest deployment that shipped each of these PRs before this build, for the deployments
+    -- mart: it may no longer ship it (int_change_shipments__replaced)
+    {%- if is_incremental() %}
+    select change_id, min(deployed_at) as deployed_at
+    from {{ this }}
+    where change_id in (select change_id from changes_to_ship)
+    group by change_id
+    {%- else %}
+    select cast(null as varchar) as change_id, cast(null as {{ dbt.type_timestamp() }}) as deployed_at
+    where false
+    {%- endif %}
+),
+
 final as (
     select
         change_keys.change_id,
@@ -206,11 +221,13 @@ final as (
         shipped.deployed_at,
         shipped.shipped_by_reason,
         coalesce(shipped.is_baseline, false) as is_baseline,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as built_at
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as built_at,
+        replaced.deployed_at as replaced_deployed_at
     from change_keys
     left join shipped
         on change_keys.change_id = shipped.change_id
         and change_keys.service_key = shipped.service_key
+    left join replaced on change_keys.change_id = replaced.change_id
 )
 
 select * from final

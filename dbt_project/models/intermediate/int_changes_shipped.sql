@@ -17,11 +17,11 @@ path_shipments as (
 ),
 
 final as (
-    select change_id, deployment_id, shipped_by_reason
+    select change_id, deployment_id, deployed_at, shipped_by_reason
     from per_service
     where service is null
     union all
-    select change_id, deployment_id, shipped_by_reason
+    select change_id, deployment_id, deployed_at, shipped_by_reason
     from path_shipments
     where shipping_order = 1
 )

@@ -1,15 +1,20 @@
-{#- The deployments that are rework: unplanned, made to address a problem in production (DORA's
-    deployment rework rate). A rework definition (rework_definitions.csv: every filter of a row
-    must match, any row counts, globs as in the other definition files) matches a deployment
+{#- A select of the deployments of `deployments` (a relation with deployment_id and deployed_at,
+    none earlier than `recomputed_from`, a timestamp literal, or none for all) that are rework:
+    unplanned, made to address a problem in production (DORA's deployment rework rate); one row
+    each with deployment_id, definition_id and rework_reason. A rework definition
+    (rework_definitions.csv: every filter of a row must match, any row counts, globs as in the
+    other definition files) matches a deployment
     - revert_pr: that shipped a revert (int_merged_changes.is_revert) of a matching `repository`;
     - hotfix_pr: that shipped a change matching `repository`, `label` (any of its labels),
       `branch` (its head branch) and `title`;
     - open_incident: of a service matching `service` (one of those it counts for:
-      int_deployment_services), deployed while one of the service's incidents was open (created <= deployed < resolved; an unresolved incident is still open),
-      unless that incident is attributed to this very deployment (it caused the incident).
+      int_deployment_services), deployed while one of the service's incidents was open (created <=
+      deployed < resolved; an unresolved incident is still open), unless that incident is
+      attributed to this very deployment (it caused the incident: int_incident_spans).
     One reason per match, `<what> (definition <definition_id>)`, joined with '; ' in the order of
     definition and reason; `definition_id` is the alphabetically first matching definition.
     Evaluated after history from durable tables, so it needs no history of its own. -#}
+{% macro deployments_reworked(deployments, recomputed_from=none) %}
 with
 
 {%- set filters = ['repository', 'branch', 'label', 'title', 'service'] %}
@@ -21,41 +26,20 @@ definitions as materialized (
     {{ definition_patterns('effective_definitions', filters) }}
 ),
 
-deployments_mapped as (
-    select * from {{ ref('int_deployments_mapped') }}
-),
-
-deployment_services as (
-    select * from {{ ref('int_deployment_services') }}
-),
-
-deployments as (
+service_deployments as (
     -- once per service it counts for (a monorepo deployment for several: int_deployment_services)
-    select deployment_services.deployment_id, deployment_services.service, deployments_mapped.deployed_at
-    from deployment_services
-    inner join deployments_mapped on deployment_services.deployment_id = deployments_mapped.deployment_id
-),
-
-shipped as (
-    select * from {{ ref('int_changes_shipped') }}
-),
-
-changes as (
-    select * from {{ ref('int_merged_changes') }}
-),
-
-incidents as (
-    select * from {{ ref('int_incidents_mapped') }}
-),
-
-attributions as (
-    select * from {{ ref('int_incidents_attributed') }}
+    select deployment_services.deployment_id, deployment_services.service, deployments.deployed_at
+    from {{ ref('int_deployment_services') }} as deployment_services
+    inner join {{ deployments }} as deployments on deployment_services.deployment_id = deployments.deployment_id
 ),
 
 shipped_changes as (
     select shipped.deployment_id, changes.*
-    from shipped
-    inner join changes on shipped.change_id = changes.change_id
+    from {{ ref('int_changes_shipped') }} as shipped
+    inner join {{ ref('int_merged_changes') }} as changes on shipped.change_id = changes.change_id
+    {%- if recomputed_from is not none %}
+    where shipped.deployed_at >= {{ recomputed_from }}
+    {%- endif %}
 ),
 
 revert_matches as (
@@ -85,40 +69,38 @@ hotfix_matches as (
         and {{ filter_matches('shipped_changes.title', 'definitions.title') }}
 ),
 
-incident_spans as (
-    select incidents.*, attributions.deployment_id as caused_deployment_id
-    from incidents
-    inner join attributions on incidents.incident_id = attributions.incident_id
-),
-
 incident_days as (
     -- each incident once per day it is open on (an unresolved one: until the last deployment), so
     -- a deployment is compared with its service's incidents of that day, not with all of them
     -- (a range join on the service alone: 82 s on Postgres for 275,000 deployments at bench scale 1)
     select
-        incident_spans.*,
-        {{ timestamp_series("date_trunc('day', incident_spans.created_at)",
-                            "coalesce(incident_spans.resolved_at, last_deployment.deployed_at)", '1 day') }}
-            as open_day
-    from incident_spans
-    cross join (select max(deployed_at) as deployed_at from deployments) as last_deployment
+        spans.*,
+        {{ timestamp_series(
+            "date_trunc('day', spans.created_at)" if recomputed_from is none
+            else "greatest(date_trunc('day', spans.created_at), date_trunc('day', " ~ recomputed_from ~ "))",
+            "coalesce(spans.resolved_at, last_deployment.deployed_at)", '1 day') }} as open_day
+    from {{ ref('int_incident_spans') }} as spans
+    cross join (select max(deployed_at) as deployed_at from {{ deployments }}) as last_deployment
+    {%- if recomputed_from is not none %}
+    where spans.resolved_at is null or spans.resolved_at > {{ recomputed_from }}
+    {%- endif %}
 ),
 
 open_incident_matches as (
     select
-        deployments.deployment_id,
+        service_deployments.deployment_id,
         definitions.definition_id,
         'deployed while incident ' || incident_days.incident_id || ' was open' as reason
-    from deployments
+    from service_deployments
     inner join incident_days
-        on deployments.service = incident_days.service
-        and date_trunc('day', deployments.deployed_at) = incident_days.open_day
-        and deployments.deployed_at >= incident_days.created_at
-        and (incident_days.resolved_at is null or deployments.deployed_at < incident_days.resolved_at)
+        on service_deployments.service = incident_days.service
+        and date_trunc('day', service_deployments.deployed_at) = incident_days.open_day
+        and service_deployments.deployed_at >= incident_days.created_at
+        and (incident_days.resolved_at is null or service_deployments.deployed_at < incident_days.resolved_at)
     inner join definitions
         on definitions.method = 'open_incident'
-        and {{ filter_matches('deployments.service', 'definitions.service') }}
-    where incident_days.caused_deployment_id is distinct from deployments.deployment_id
+        and {{ filter_matches('service_deployments.service', 'definitions.service') }}
+    where incident_days.deployment_id is distinct from service_deployments.deployment_id
 ),
 
 matches as (
@@ -127,16 +109,13 @@ matches as (
     select * from hotfix_matches
     union all
     select * from open_incident_matches
-),
-
-final as (
-    select
-        deployment_id,
-        min(definition_id) as definition_id,
-        {{ joined_in_order("reason || ' (definition ' || definition_id || ')'", "'; '", ['definition_id', 'reason']) }}
-            as rework_reason
-    from matches
-    group by deployment_id
 )
 
-select * from final
+select
+    deployment_id,
+    min(definition_id) as definition_id,
+    {{ joined_in_order("reason || ' (definition ' || definition_id || ')'", "'; '", ['definition_id', 'reason']) }}
+        as rework_reason
+from matches
+group by deployment_id
+{% endmacro %}

@@ -1,11 +1,16 @@
-{#- Why each failed deployment failed: the incidents attributed to it (int_incidents_attributed),
-    one reason each, joined with '; ' in the order they were created:
+{{ config(materialized='table') }}
+
+{#- Every incident as the deployments mart reads it: when it was open, for which service, the
+    deployment it is attributed to (int_incidents_attributed) and the reason that deployment failed
+    by it, null when it is attributed to none. The reason:
     - `incident <incident_id> "<title>" (definition <definition_id>, attributed by <attribution>),
       created <h> h after the deployment`;
     - a revert: `reverted by <repository>#<number> (definition <definition_id>), opened <h> h after
       the deployment`.
     Hours are rounded to one decimal; an incident created before the deployment it is linked to
-    reads `<h> h before the deployment`. -#}
+    reads `<h> h before the deployment`.
+    A table: the deployments mart reads it several times, and compares it with the copy it kept
+    of it at its last build to find the deployments an incident's change reaches. -#}
 with
 
 attributions as (
@@ -26,28 +31,35 @@ changes as (
 
 attributed as (
     select
-        attributions.deployment_id,
-        attributions.attribution,
         incidents.incident_id,
+        incidents.service,
+        incidents.created_at,
+        incidents.resolved_at,
         incidents.source,
         incidents.definition_id,
         incidents.title,
-        incidents.created_at,
+        attributions.attribution,
+        deployments.deployment_id,
+        deployments.deployed_at,
         changes.repository as revert_repository,
         changes.pr_number as revert_number,
         {{ hours_between('deployments.deployed_at', 'incidents.created_at') }} as hours_after
-    from attributions
-    inner join incidents on attributions.incident_id = incidents.incident_id
-    inner join deployments on attributions.deployment_id = deployments.deployment_id
+    from incidents
+    inner join attributions on incidents.incident_id = attributions.incident_id
+    left join deployments on attributions.deployment_id = deployments.deployment_id
     left join changes on incidents.source = 'revert' and incidents.source_id = changes.change_id
 ),
 
-reasons as (
+final as (
     select
-        deployment_id,
         incident_id,
+        service,
         created_at,
+        resolved_at,
+        deployment_id,
+        deployed_at,
         case
+            when deployment_id is null then null
             when source = 'revert'
                 then 'reverted by ' || revert_repository || '#' || cast(revert_number as varchar)
                      || ' (definition ' || definition_id || '), opened '
@@ -56,17 +68,8 @@ reasons as (
         end
         || cast(cast(abs(hours_after) as decimal(18, 1)) as varchar)
         || case when hours_after < 0 then ' h before the deployment' else ' h after the deployment' end
-            as reason
+            as failure_reason
     from attributed
-),
-
-final as (
-    select
-        deployment_id,
-        count(*) as incident_count,
-        {{ joined_in_order('reason', "'; '", ['created_at', 'incident_id']) }} as failure_reason
-    from reasons
-    group by deployment_id
 )
 
 select * from final
