@@ -36,7 +36,9 @@
     Incremental: a build recomputes only the PRs whose shipment new data can change
     (macros/reshipping.sql: changes_to_reship), and everything when services.csv, the
     definitions, a repository's name or the code changed (macros/build_marks.sql); `built_at`
-    says when a row was last written, for the changes mart. -#}
+    says when a row was last written, for the changes mart, and `replaced_deployed_at` the
+    earliest deployment that shipped the PR before, for the deployments mart
+    (macros/shipment_marks.sql: log_replaced). -#}
 
 {%- set marks = stored_marks() %}
 with
