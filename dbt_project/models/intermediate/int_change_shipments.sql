@@ -203,10 +203,10 @@ shipped as (
 replaced as (
     -- the earliest deployment that shipped each of these PRs before this build, for the deployments
     -- mart: it may no longer ship it (int_change_shipments__replaced)
-    {%- if is_incremental() %}
+    {%- if marks %}
     select change_id, min(deployed_at) as deployed_at
     from {{ this }}
-    where change_id in (select change_id from changes_to_ship)
+    where change_id in (select change_id from reshipped)
     group by change_id
     {%- else %}
     select cast(null as varchar) as change_id, cast(null as {{ dbt.type_timestamp() }}) as deployed_at
