@@ -18,7 +18,9 @@
 {%- set recomputed_from = deployments_recomputed_from(stored_marks()) %}
 with
 
-deployments as (
+deployments as not materialized (
+    -- read three times (here, and twice by the rework matches): materialized, every deployment's
+    -- columns would be copied first (full build at bench scale 3: 5.4-6.5 s -> 4.2 s)
     select * from {{ ref('int_deployments_mapped') }}
     {%- if recomputed_from %}
     where {{ deployments_from(recomputed_from) }}
