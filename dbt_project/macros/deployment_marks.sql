@@ -25,7 +25,7 @@ select * from {{ ref('int_incident_spans') }}
 
 {#- The time from which the deployments mart recomputes its rows, as a SQL timestamp literal, or
     none to recompute every row (no marks, the state or the rework definitions changed). Every row
-    of a deployment before it is as it would be rebuilt, since since the last build
+    of a deployment before it is as it would be rebuilt: since the last build
     - no deployment before it was loaded again, moved from before it, or deleted (its time before and
       after: the history rows loaded since, in int_deployments_mapped and in this table);
     - no PR shipped by one before it was shipped again (int_change_shipments__replaced: the
