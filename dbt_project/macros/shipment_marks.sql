@@ -29,7 +29,7 @@ create table if not exists {{ side_table('replaced') }} (
 {% endmacro %}
 
 {% macro log_replaced() %}
-{%- set built_at = "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set built_at = build_started_at() %}
 insert into {{ side_table('replaced') }} (built_at, deployed_at)
 {%- if stored_marks() is none %}
 select {{ built_at }}, {{ everything_before() }}
@@ -40,6 +40,11 @@ where built_at = {{ built_at }}
 having min(least(deployed_at, replaced_deployed_at)) is not null
 {%- endif %}
 {% endmacro %}
+
+{#- When this dbt invocation started, as a timestamp literal: the shipments' `built_at`. -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
 
 {#- A time before any deployment: recompute from it is recompute everything. -#}
 {% macro everything_before() -%}

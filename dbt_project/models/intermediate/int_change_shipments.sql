@@ -225,7 +225,7 @@ final as (
         shipped.deployed_at,
         shipped.shipped_by_reason,
         coalesce(shipped.is_baseline, false) as is_baseline,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as built_at,
+        {{ build_started_at() }} as built_at,
         replaced.deployed_at as replaced_deployed_at
     from change_keys
     left join shipped
